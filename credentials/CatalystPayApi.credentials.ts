@@ -1,0 +1,93 @@
+import type {
+	IAuthenticateGeneric,
+	ICredentialTestRequest,
+	ICredentialType,
+	Icon,
+	INodeProperties,
+} from 'n8n-workflow';
+
+export class CatalystPayApi implements ICredentialType {
+	name = 'catalystPayApi';
+
+	displayName = 'CatalystPay API';
+
+	icon: Icon = {
+		light: 'file:../nodes/CatalystPay/catalystpay.svg',
+		dark: 'file:../nodes/CatalystPay/catalystpay.dark.svg',
+	};
+
+	documentationUrl = 'https://www.npmjs.com/package/n8n-nodes-catalystpay#credentials';
+
+	properties: INodeProperties[] = [
+		{
+			displayName: 'API Key',
+			name: 'apiKey',
+			type: 'string',
+			typeOptions: { password: true },
+			default: '',
+			required: true,
+			placeholder: 'rk_...',
+			description: 'Your CatalystPay API key. It starts with rk_.',
+		},
+		{
+			displayName: 'Webhook Signing Secret',
+			name: 'signingSecret',
+			type: 'string',
+			typeOptions: { password: true },
+			default: '',
+			description:
+				'The signing secret of your CatalystPay webhook profile. The CatalystPay Trigger refuses every webhook until it is set.',
+		},
+		{
+			displayName: 'Previous Signing Secret',
+			name: 'previousSigningSecret',
+			type: 'string',
+			typeOptions: { password: true },
+			default: '',
+			description:
+				'Only while you rotate the signing secret: webhooks signed with this older secret are accepted too. Clear it once the rotation is done.',
+		},
+		{
+			displayName: 'Base URL',
+			name: 'baseUrl',
+			type: 'string',
+			default: 'https://api.catalystpay.com',
+			description:
+				'Production is https://api.catalystpay.com. For the local sandbox (npm run sandbox) use http://127.0.0.1:4010.',
+		},
+	];
+
+	authenticate: IAuthenticateGeneric = {
+		type: 'generic',
+		properties: {
+			headers: {
+				Authorization: '=Bearer {{$credentials.apiKey.trim()}}',
+			},
+		},
+	};
+
+	// CatalystPay has no "who am I" endpoint, so the test asks to create a session with an empty body:
+	// CatalystPay checks the key first (401 for a wrong one) and then the body (400 naming the missing
+	// campaign_id), so that 400 proves the key works and nothing is ever created.
+	test: ICredentialTestRequest = {
+		request: {
+			baseURL: '={{$credentials.baseUrl.trim().replace(/\\/+$/, "")}}',
+			url: '/api/v1/payment-sessions/',
+			method: 'POST',
+			body: {},
+			json: true,
+			ignoreHttpStatusErrors: true,
+		},
+		rules: [
+			{
+				type: 'responseSuccessBody',
+				properties: {
+					key: 'campaign_id',
+					value: undefined,
+					message:
+						'CatalystPay did not accept this API key at this Base URL. Check the key (it starts with rk_) and that the Base URL is the environment it belongs to.',
+				},
+			},
+		],
+	};
+}

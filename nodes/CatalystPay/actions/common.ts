@@ -1,0 +1,38 @@
+import type { IDataObject, IDisplayOptions, IExecuteFunctions } from 'n8n-workflow';
+import { NodeOperationError } from 'n8n-workflow';
+
+export function showFor(resource: string, operation: string): IDisplayOptions {
+	return { show: { resource: [resource], operation: [operation] } };
+}
+
+/** A string parameter, trimmed: values pasted from spreadsheets often carry stray spaces. */
+export function textParameter(this: IExecuteFunctions, name: string, itemIndex: number): string {
+	const value = this.getNodeParameter(name, itemIndex, '') as unknown;
+	if (value === null || value === undefined) return '';
+	return (typeof value === 'string' ? value : String(value)).trim();
+}
+
+/** An input error that names the field and the item, raised before anything is sent. */
+export function fieldError(context: IExecuteFunctions, field: string, problem: string, itemIndex: number) {
+	return new NodeOperationError(context.getNode(), `${field} ${problem} (item ${itemIndex})`, {
+		itemIndex,
+		description: `Fix "${field}" for item ${itemIndex} and run the node again.`,
+	});
+}
+
+/** Turns a name/value fixedCollection into an object; a value without a name is an error, not a drop. */
+export function nameValuePairs(
+	context: IExecuteFunctions,
+	collection: unknown,
+	label: string,
+	itemIndex: number,
+): IDataObject {
+	const entries = ((collection as IDataObject | undefined)?.field ?? []) as Array<{ name?: string; value?: unknown }>;
+	const result: IDataObject = {};
+	for (const { name, value } of entries) {
+		const key = (name ?? '').trim();
+		if (key === '') throw fieldError(context, label, 'has a value without a name', itemIndex);
+		result[key] = value as IDataObject[string];
+	}
+	return result;
+}

@@ -1,0 +1,180 @@
+import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+
+import { catalystPayRequest } from '../../../../lib/api';
+import { campaignIdProblem, countryProblem, emailProblem } from '../../../../lib/validate';
+import { fieldError, nameValuePairs, showFor, textParameter } from '../common';
+
+const show = showFor('paymentSession', 'create');
+
+export const description: INodeProperties[] = [
+	{
+		displayName: 'Campaign ID',
+		name: 'campaignId',
+		type: 'string',
+		required: true,
+		default: '',
+		placeholder: 'a1b2c3d4-e5f6-7890-abcd-ef1234567890',
+		description: 'The campaign whose hosted payment page the customer sees. Ask your CatalystPay admin for it.',
+		displayOptions: show,
+	},
+	{
+		displayName: 'First Name',
+		name: 'firstName',
+		type: 'string',
+		required: true,
+		default: '',
+		displayOptions: show,
+	},
+	{
+		displayName: 'Last Name',
+		name: 'lastName',
+		type: 'string',
+		required: true,
+		default: '',
+		displayOptions: show,
+	},
+	{
+		displayName: 'Email',
+		name: 'email',
+		type: 'string',
+		required: true,
+		default: '',
+		placeholder: 'name@email.com',
+		displayOptions: show,
+	},
+	{
+		displayName: 'Country',
+		name: 'country',
+		type: 'string',
+		required: true,
+		default: '',
+		placeholder: 'DE',
+		description: 'ISO 3166-1 alpha-2 code of the customer\'s country, such as DE, AT or FR',
+		displayOptions: show,
+	},
+	{
+		displayName: 'Address',
+		name: 'address',
+		type: 'string',
+		default: '',
+		placeholder: 'Musterstrasse 42',
+		displayOptions: show,
+	},
+	{
+		displayName: 'City',
+		name: 'city',
+		type: 'string',
+		default: '',
+		displayOptions: show,
+	},
+	{
+		displayName: 'Postal Code',
+		name: 'postalCode',
+		type: 'string',
+		default: '',
+		displayOptions: show,
+	},
+	{
+		displayName: 'Additional Fields',
+		name: 'additionalFields',
+		type: 'collection',
+		placeholder: 'Add Field',
+		default: {},
+		displayOptions: show,
+		options: [
+			{
+				displayName: 'Extra Lead Fields',
+				name: 'leadFields',
+				type: 'fixedCollection',
+				typeOptions: { multipleValues: true },
+				default: {},
+				placeholder: 'Add Lead Field',
+				description: 'Lead fields this node has no box for, sent inside "lead" as they are named here',
+				options: [
+					{
+						displayName: 'Field',
+						name: 'field',
+						values: [
+							{ displayName: 'Name', name: 'name', type: 'string', default: '', placeholder: 'phone' },
+							{ displayName: 'Value', name: 'value', type: 'string', default: '' },
+						],
+					},
+				],
+			},
+			{
+				displayName: 'Extra Session Fields',
+				name: 'sessionFields',
+				type: 'fixedCollection',
+				typeOptions: { multipleValues: true },
+				default: {},
+				placeholder: 'Add Session Field',
+				description: 'Top-level session fields this node has no box for, sent as they are named here',
+				options: [
+					{
+						displayName: 'Field',
+						name: 'field',
+						values: [
+							{ displayName: 'Name', name: 'name', type: 'string', default: '', placeholder: 'external_reference' },
+							{ displayName: 'Value', name: 'value', type: 'string', default: '' },
+						],
+					},
+				],
+			},
+		],
+	},
+];
+
+/** Reads and checks one item's fields, so nothing is sent for an item that CatalystPay would refuse. */
+export function buildCreateBody(this: IExecuteFunctions, itemIndex: number): IDataObject {
+	const campaignId = textParameter.call(this, 'campaignId', itemIndex);
+	const email = textParameter.call(this, 'email', itemIndex);
+	const country = textParameter.call(this, 'country', itemIndex).toUpperCase();
+
+	const required: Array<[string, string]> = [
+		['First Name', textParameter.call(this, 'firstName', itemIndex)],
+		['Last Name', textParameter.call(this, 'lastName', itemIndex)],
+	];
+	for (const [label, value] of required) {
+		if (value === '') throw fieldError(this, label, 'is empty', itemIndex);
+	}
+	const campaignProblem = campaignIdProblem(campaignId);
+	if (campaignProblem) throw fieldError(this, 'Campaign ID', campaignProblem, itemIndex);
+	const mailProblem = emailProblem(email);
+	if (mailProblem) throw fieldError(this, 'Email', mailProblem, itemIndex);
+	const countryCodeProblem = countryProblem(country);
+	if (countryCodeProblem) throw fieldError(this, 'Country', countryCodeProblem, itemIndex);
+
+	const additional = this.getNodeParameter('additionalFields', itemIndex, {}) as IDataObject;
+	const lead: IDataObject = {
+		first_name: required[0][1],
+		last_name: required[1][1],
+		email,
+		country,
+	};
+	const optional: Array<[string, string]> = [
+		['address', 'address'],
+		['city', 'city'],
+		['postal_code', 'postalCode'],
+	];
+	for (const [apiName, parameter] of optional) {
+		const value = textParameter.call(this, parameter, itemIndex);
+		if (value !== '') lead[apiName] = value;
+	}
+	Object.assign(lead, nameValuePairs(this, additional.leadFields, 'Extra Lead Fields', itemIndex));
+
+	return {
+		...nameValuePairs(this, additional.sessionFields, 'Extra Session Fields', itemIndex),
+		campaign_id: campaignId,
+		lead,
+	};
+}
+
+export async function execute(this: IExecuteFunctions, itemIndex: number): Promise<IDataObject> {
+	const body = buildCreateBody.call(this, itemIndex);
+	return await catalystPayRequest.call(this, {
+		method: 'POST',
+		path: '/api/v1/payment-sessions/',
+		body,
+		itemIndex,
+	});
+}

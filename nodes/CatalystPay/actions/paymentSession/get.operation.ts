@@ -1,0 +1,29 @@
+import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+
+import { catalystPayRequest } from '../../../../lib/api';
+import { parseSessionToken } from '../../../../lib/validate';
+import { fieldError, showFor, textParameter } from '../common';
+
+export const description: INodeProperties[] = [
+	{
+		displayName: 'Session Token',
+		name: 'sessionToken',
+		type: 'string',
+		required: true,
+		default: '',
+		placeholder: 'ps_abc123def456ghi789jkl012mno345',
+		description: 'The session_token from Create, or the whole payment URL that ends with it',
+		displayOptions: showFor('paymentSession', 'get'),
+	},
+];
+
+export async function execute(this: IExecuteFunctions, itemIndex: number): Promise<IDataObject> {
+	const parsed = parseSessionToken(textParameter.call(this, 'sessionToken', itemIndex));
+	if ('problem' in parsed) throw fieldError(this, 'Session Token', parsed.problem, itemIndex);
+	return await catalystPayRequest.call(this, {
+		method: 'GET',
+		path: `/api/v1/payment-sessions/${parsed.token}/`,
+		itemIndex,
+		notFound: `No payment session has the token ${parsed.token}`,
+	});
+}

@@ -1,0 +1,127 @@
+/**
+ * What happens to one delivery: verify -> filter -> (confirm) -> emit. Anything refused is answered
+ * here through the response object and returns `noWebhookResponse`, so n8n starts no execution.
+ */
+import type { IDataObject, IWebhookFunctions, IWebhookResponseData } from 'n8n-workflow';
+
+import { catalystPayRequest } from '../../lib/api';
+import { CREDENTIAL_TYPE, readCredentials, signingSecrets } from '../../lib/credentials';
+import { checkSignature } from '../../lib/signature';
+import { parseSessionToken } from '../../lib/validate';
+import { isSelected, selectedEvents, STATUS_FOR_EVENT } from './events';
+
+export const SIGNATURE_HEADER = 'x-catalystpay-signature';
+export const EVENT_HEADER = 'x-catalystpay-event';
+
+function answer(context: IWebhookFunctions, status: number, body: IDataObject): IWebhookResponseData {
+	const response = context.getResponseObject();
+	response.status(status).json(body);
+	return { noWebhookResponse: true };
+}
+
+function header(context: IWebhookFunctions, name: string): string | undefined {
+	const value = context.getHeaderData()[name];
+	if (Array.isArray(value)) return value.join(', ');
+	return typeof value === 'string' ? value : undefined;
+}
+
+/** The payload as the workflow sees it. Python's json also allows NaN and Infinity, which JSON.parse does not. */
+function parsePayload(rawBody: Buffer): unknown {
+	try {
+		return JSON.parse(rawBody.toString('utf8').replace(/^\ufeff/, '')) as unknown;
+	} catch {
+		return rawBody.toString('utf8');
+	}
+}
+
+export async function handleDelivery(this: IWebhookFunctions): Promise<IWebhookResponseData> {
+	const request = this.getRequestObject();
+	const rawBody: unknown = (request as { rawBody?: unknown }).rawBody;
+	if (!Buffer.isBuffer(rawBody)) {
+		// Verifying a re-serialized body would be wrong for floats, big numbers and key order.
+		return answer(this, 500, { error: 'n8n did not keep the raw request body, so the signature cannot be checked' });
+	}
+
+	const credentials = readCredentials(await this.getCredentials(CREDENTIAL_TYPE));
+	const check = checkSignature(rawBody, header(this, SIGNATURE_HEADER), signingSecrets(credentials));
+	if (!check.valid) {
+		switch (check.reason) {
+			case 'no-secret':
+				// 5xx, so CatalystPay keeps the delivery and retries once the secret is in place.
+				return answer(this, 500, {
+					error: 'The CatalystPay credential has no webhook signing secret, so no webhook is accepted. Add the secret from your CatalystPay webhook profile.',
+				});
+			case 'not-json':
+				return answer(this, 400, { error: 'The body is not JSON', detail: check.detail ?? null });
+			case 'missing-signature':
+				return answer(this, 401, { error: 'The X-CatalystPay-Signature header is missing' });
+			default:
+				return answer(this, 401, { error: 'The X-CatalystPay-Signature does not match the body' });
+		}
+	}
+
+	const event = header(this, EVENT_HEADER)?.trim() ?? '';
+	const events = selectedEvents(
+		this.getNodeParameter('events', []) as string[],
+		this.getNodeParameter('otherEvents', '') as string,
+	);
+	if (!isSelected(events, event)) {
+		// 2xx: the delivery was fine, this workflow just does not want it, and CatalystPay must not retry.
+		return answer(this, 200, { received: true, ignored: `this workflow does not listen to "${event}"` });
+	}
+
+	const payload = parsePayload(rawBody);
+	const output: IDataObject = { event, payload: payload as IDataObject };
+
+	const options = this.getNodeParameter('options', {}) as { confirmSessionStatus?: boolean };
+	if (options.confirmSessionStatus) {
+		const confirmation = await confirmSession(this, event, payload);
+		if ('refusal' in confirmation) return confirmation.refusal;
+		output.session = confirmation.session;
+	}
+
+	return {
+		workflowData: [[{ json: output }]],
+		webhookResponse: { received: true },
+	};
+}
+
+/** The guide's step 5: the session as CatalystPay has it must agree with what the webhook says. */
+async function confirmSession(
+	context: IWebhookFunctions,
+	event: string,
+	payload: unknown,
+): Promise<{ session: IDataObject } | { refusal: IWebhookResponseData }> {
+	const fields = (payload ?? {}) as IDataObject;
+	const parsed = parseSessionToken(typeof fields.session_token === 'string' ? fields.session_token : '');
+	if ('problem' in parsed) {
+		return {
+			refusal: answer(context, 422, {
+				error: 'Confirm Session Status needs session_token in the payload: add it to the fields your CatalystPay webhook profile maps',
+			}),
+		};
+	}
+	let session: IDataObject;
+	try {
+		session = await catalystPayRequest.call(context, {
+			method: 'GET',
+			path: `/api/v1/payment-sessions/${parsed.token}/`,
+			notFound: `No payment session has the token ${parsed.token}`,
+		});
+	} catch (error) {
+		return {
+			refusal: answer(context, 503, {
+				error: `Could not confirm the session with CatalystPay: ${(error as Error).message}. Retry later.`,
+			}),
+		};
+	}
+	const claimed = typeof fields.status === 'string' ? fields.status : STATUS_FOR_EVENT[event];
+	if (claimed !== undefined && session.status !== claimed) {
+		return {
+			refusal: answer(context, 409, {
+				error: `CatalystPay has this session as ${String(session.status)}, the webhook says ${claimed}. Retry later.`,
+			}),
+		};
+	}
+	return { session };
+}
