@@ -6,8 +6,6 @@
  *
  * It is a single-pass parser that emits the canonical text of every value as it reads it.
  */
-import { isUtf8 } from 'node:buffer';
-
 /** Thrown for any body CPython's `json.loads` would refuse; the message says where and why. */
 export class CanonicalJsonError extends Error {
 	constructor(
@@ -496,8 +494,12 @@ export function decodeBody(bytes: Uint8Array): DecodedBody {
 }
 
 function decodeUtf8(bytes: Uint8Array): DecodedBody {
-	if (isUtf8(bytes)) return { text: utf8Decoder.decode(bytes), splits: null };
-	return decodeUtf8SurrogatePass(bytes);
+	try {
+		return { text: utf8Decoder.decode(bytes), splits: null };
+	} catch {
+		// Strict UTF-8 refuses encoded surrogates, which Python lets through: decide byte by byte.
+		return decodeUtf8SurrogatePass(bytes);
+	}
 }
 
 /** Strict UTF-8 that also lets encoded surrogates through, as Python's 'surrogatepass' does. */

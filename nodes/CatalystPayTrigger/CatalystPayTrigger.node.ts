@@ -5,14 +5,85 @@ import type {
 	IWebhookFunctions,
 	IWebhookResponseData,
 } from 'n8n-workflow';
-import { NodeOperationError } from 'n8n-workflow';
+import { NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
 
 import { CREDENTIAL_TYPE, readCredentials } from '../../lib/credentials';
-import { triggerDescription } from './description';
+import { ANY_EVENT, KNOWN_EVENTS } from './events';
 import { handleDelivery } from './webhook';
 
 export class CatalystPayTrigger implements INodeType {
-	description: INodeTypeDescription = triggerDescription;
+	description: INodeTypeDescription = {
+		displayName: 'CatalystPay Trigger',
+		name: 'catalystPayTrigger',
+		icon: { light: 'file:catalystpay.svg', dark: 'file:catalystpay.dark.svg' },
+		group: ['trigger'],
+		version: [1],
+		subtitle: '={{$parameter["events"].join(", ")}}',
+		description: 'Starts the workflow when CatalystPay sends a signed webhook, such as a completed payment',
+		defaults: { name: 'CatalystPay Trigger' },
+		inputs: [],
+		outputs: [NodeConnectionTypes.Main],
+		credentials: [{ name: 'catalystPayApi', required: true }],
+		webhooks: [
+			{
+				name: 'default',
+				httpMethod: 'POST',
+				responseMode: 'onReceived',
+				path: 'webhook',
+			},
+		],
+		properties: [
+			{
+				displayName:
+					"Paste this node's Production URL (above) into your CatalystPay webhook profile and activate the workflow. The Test URL only answers while you click \"Listen for test event\" here, so CatalystPay's deliveries to it fail at any other time.",
+				name: 'setupNotice',
+				type: 'notice',
+				default: '',
+			},
+			{
+				displayName: 'Events',
+				name: 'events',
+				type: 'multiOptions',
+				required: true,
+				default: ['payment_session.completed'],
+				description:
+					'Which events start the workflow. Others are acknowledged (so CatalystPay does not retry them) and start nothing.',
+				options: [
+					{
+						name: 'Any Event',
+						value: ANY_EVENT,
+						description: 'Every event CatalystPay sends, including ones not listed here',
+					},
+					...KNOWN_EVENTS,
+				],
+			},
+			{
+				displayName: 'Other Events',
+				name: 'otherEvents',
+				type: 'string',
+				default: '',
+				placeholder: 'payment_session.expired, payment_session.refunded',
+				description: 'Event names not in the list above, separated by commas, exactly as CatalystPay sends them in X-CatalystPay-Event',
+			},
+			{
+				displayName: 'Options',
+				name: 'options',
+				type: 'collection',
+				placeholder: 'Add Option',
+				default: {},
+				options: [
+					{
+						displayName: 'Confirm Session Status',
+						name: 'confirmSessionStatus',
+						type: 'boolean',
+						default: true,
+						description:
+							'Whether to read the session from CatalystPay before starting, and start only if its status matches the webhook. When it does not (yet), CatalystPay is told to retry later. Needs session_token in the payload.',
+					},
+				],
+			},
+		],
+	};
 
 	// CatalystPay has no API to register webhooks (the URL goes into the webhook profile by hand), so
 	// these only make sure the trigger can verify anything at all before it starts listening.

@@ -1,5 +1,5 @@
-import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
-import { NodeOperationError } from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions, INode, INodeExecutionData, JsonObject } from 'n8n-workflow';
+import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
 import * as paymentSession from './paymentSession';
 
@@ -11,6 +11,12 @@ const operations: Record<string, Record<string, Operation>> = {
 		get: paymentSession.get.execute,
 	},
 };
+
+/** Our errors are already n8n's; anything else (a bug) still reaches the user as a node error. */
+function asNodeError(node: INode, error: unknown, itemIndex: number): NodeApiError | NodeOperationError {
+	if (error instanceof NodeApiError) return new NodeApiError(node, error as unknown as JsonObject);
+	return new NodeOperationError(node, error as Error, { itemIndex });
+}
 
 /** Runs the chosen operation once per input item; each result is paired with the item it came from. */
 export async function router(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
@@ -28,7 +34,7 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 			const json = await run.call(this, itemIndex);
 			results.push({ json, pairedItem: { item: itemIndex } });
 		} catch (error) {
-			if (!this.continueOnFail()) throw error;
+			if (!this.continueOnFail()) throw asNodeError(this.getNode(), error, itemIndex);
 			const { message, description } = error as { message: string; description?: string | null };
 			results.push({
 				json: { error: message, ...(description ? { description } : {}) },

@@ -7,7 +7,7 @@ import { fieldError, showFor, textParameter } from '../common';
 export const description: INodeProperties[] = [
 	{
 		displayName: 'Session Token',
-		name: 'sessionToken',
+		name: 'session',
 		type: 'string',
 		required: true,
 		default: '',
@@ -18,7 +18,7 @@ export const description: INodeProperties[] = [
 ];
 
 export async function execute(this: IExecuteFunctions, itemIndex: number): Promise<IDataObject> {
-	const parsed = parseSessionToken(textParameter.call(this, 'sessionToken', itemIndex));
+	const parsed = parseSessionToken(textParameter.call(this, 'session', itemIndex));
 	if ('problem' in parsed) throw fieldError(this, 'Session Token', parsed.problem, itemIndex);
 	return await catalystPayRequest.call(this, {
 		method: 'GET',
