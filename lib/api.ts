@@ -169,19 +169,35 @@ function networkCodeOf(error: unknown): string {
 	return NETWORK_CODES.find((code) => message.includes(code)) ?? (/timeout/i.test(message) ? 'ETIMEDOUT' : 'UNKNOWN');
 }
 
+const NETWORK_REASONS: Record<string, string> = {
+	ECONNREFUSED: 'the connection was refused: nothing is listening there',
+	ECONNRESET: 'the connection was dropped before an answer came',
+	UND_ERR_SOCKET: 'the connection was dropped before an answer came',
+	EPIPE: 'the connection was dropped before an answer came',
+	ENOTFOUND: 'the host name does not resolve',
+	EAI_AGAIN: 'the host name could not be resolved right now',
+	EHOSTUNREACH: 'the host cannot be reached',
+	ENETUNREACH: 'the network cannot be reached',
+};
+
 function networkFailure(context: CatalystPayContext, request: ApiRequest, baseUrl: string, error: unknown) {
 	const code = networkCodeOf(error);
 	const timedOut = code === 'ETIMEDOUT' || code === 'ECONNABORTED';
+	// The code stays out of the message: NodeApiError would replace any message naming one with
+	// its own generic sentence.
+	const message = timedOut
+		? `CatalystPay did not answer within ${request.timeout !== undefined ? `${request.timeout} ms` : 'the time allowed'}`
+		: `Could not reach CatalystPay at ${baseUrl}: ${NETWORK_REASONS[code] ?? 'the request failed on the way'}`;
+	const description = timedOut
+		? `Try again, or raise the timeout in the node's options. (${code})`
+		: `Check the Base URL in the node's CatalystPay API credential and that n8n can reach it. (${code})`;
 	return new CatalystPayApiError(
 		context,
 		{ kind: 'network', code },
-		{ code },
-		timedOut
-			? `CatalystPay did not answer within ${request.timeout ?? 'the'} ms`
-			: `Could not reach CatalystPay at ${baseUrl} (${code})`,
-		timedOut
-			? 'Try again, or raise the timeout in the node\'s options.'
-			: "Check the Base URL in the node's CatalystPay API credential and that n8n can reach it.",
+		// Not under "code" either, for the same reason.
+		{ networkError: code },
+		message,
+		description,
 		request.itemIndex,
 	);
 }

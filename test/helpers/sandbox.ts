@@ -1,0 +1,64 @@
+import type { ICredentialDataDecryptedObject } from 'n8n-workflow';
+
+import { CatalystPayApi } from '../../credentials/CatalystPayApi.credentials';
+import type { Sandbox, SandboxConfig } from '../../sandbox/src';
+import { defaultConfig, startSandbox } from '../../sandbox/src';
+
+/** A real sandbox on a free loopback port, with webhook retries short enough for a test. */
+export async function startTestSandbox(changes: (config: SandboxConfig) => void = () => {}): Promise<Sandbox> {
+	const config = defaultConfig();
+	config.port = 0;
+	config.webhooks = { maxAttempts: 4, backoffMs: 40, timeoutMs: 5000 };
+	config.payments = { attempts: 3, retryDelayMs: 5 };
+	changes(config);
+	return await startSandbox(config, (l) => process.env.SANDBOX_LOG && console.log(l));
+}
+
+/** The credential a user would paste from the sandbox's banner. */
+export function sandboxCredentials(
+	sandbox: Sandbox,
+	overrides: Partial<Record<'apiKey' | 'signingSecret' | 'previousSigningSecret' | 'baseUrl', string>> = {},
+): Record<string, ICredentialDataDecryptedObject> {
+	return {
+		catalystPayApi: {
+			apiKey: sandbox.config.apiKey,
+			signingSecret: sandbox.config.signingSecret,
+			previousSigningSecret: '',
+			baseUrl: sandbox.url,
+			...overrides,
+		},
+	};
+}
+
+export const credentialTypes = [new CatalystPayApi()];
+
+export const GOOD_LEAD = {
+	firstName: 'Jürgen',
+	lastName: 'Müller',
+	email: 'juergen.mueller@example.com',
+	country: 'DE',
+	address: 'Musterstrasse 42',
+	city: 'Köln',
+	postalCode: '50667',
+};
+
+/** Waits until `check` passes, for things that happen in the background (webhook deliveries). */
+export async function eventually<T>(check: () => T | undefined | false, timeoutMs = 5000): Promise<T> {
+	const deadline = Date.now() + timeoutMs;
+	for (;;) {
+		const value = check();
+		if (value !== undefined && value !== false) return value;
+		if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms`);
+		await new Promise((resolve) => setTimeout(resolve, 10));
+	}
+}
+
+/** Pays a session on the hosted page the way the browser's form does. */
+export async function payOnHostedPage(sandbox: Sandbox, token: string, iban: string, holder = 'Jürgen Müller') {
+	return await fetch(`${sandbox.url}/s/${token}`, {
+		method: 'POST',
+		headers: { 'content-type': 'application/x-www-form-urlencoded' },
+		body: new URLSearchParams({ iban, account_holder: holder }).toString(),
+		redirect: 'manual',
+	});
+}

@@ -1,0 +1,264 @@
+/**
+ * The CatalystPay Trigger run by n8n's own WebhookContext behind a real HTTP server, fed with bodies
+ * signed by CatalystPay's own vectors and by the sandbox. "Starts an execution" means webhook()
+ * returned workflowData; a refusal must return none.
+ */
+import type { IDataObject, INodeParameters } from 'n8n-workflow';
+
+import { CatalystPayTrigger } from '../../nodes/CatalystPayTrigger/CatalystPayTrigger.node';
+import type { Sandbox } from '../../sandbox/src';
+import { sign } from '../../lib/signature';
+import type { WebhookServer } from '../helpers/n8nEngine';
+import { startWebhookServer } from '../helpers/n8nEngine';
+import { credentialTypes, eventually, payOnHostedPage, sandboxCredentials, startTestSandbox } from '../helpers/sandbox';
+import { bodyOf, loadVectors, SHARED_VECTORS, OUR_VECTORS } from '../helpers/vectors';
+
+const SECRET = 'whsec_test_5f1c8e2a9b7d4c3e';
+const MULLER = Buffer.from('{"session_token":"ps_abc123def456ghi789jkl012mno345","status":"COMPLETED","customer_name":"Jürgen Müller","amount":"29.99","currency":"EUR"}');
+
+let sandbox: Sandbox;
+beforeAll(async () => {
+	sandbox = await startTestSandbox();
+});
+afterAll(async () => await sandbox.close());
+
+const servers: WebhookServer[] = [];
+afterEach(async () => {
+	await Promise.all(servers.splice(0).map(async (server) => await server.close()));
+});
+
+async function trigger(parameters: INodeParameters = {}, credentials: Partial<Record<'signingSecret' | 'previousSigningSecret' | 'apiKey', string>> = { signingSecret: SECRET }) {
+	const server = await startWebhookServer({
+		nodeType: new CatalystPayTrigger(),
+		parameters: { events: ['payment_session.completed'], ...parameters },
+		credentials: sandboxCredentials(sandbox, credentials),
+		credentialTypes,
+	});
+	servers.push(server);
+	return server;
+}
+
+async function post(server: WebhookServer, body: Buffer | string, headers: Record<string, string>) {
+	const response = await fetch(server.url, {
+		method: 'POST',
+		headers: { 'content-type': 'application/json', ...headers },
+		body,
+	});
+	const text = await response.text();
+	await server.settled();
+	return { status: response.status, text, call: server.calls[server.calls.length - 1] };
+}
+
+function jsonParses(body: Buffer | string): boolean {
+	try {
+		JSON.parse(typeof body === 'string' ? body : body.toString('utf8'));
+		return true;
+	} catch {
+		return false;
+	}
+}
+
+const signed = (body: Buffer | string, secret = SECRET, event = 'payment_session.completed') => ({
+	'x-catalystpay-event': event,
+	'x-catalystpay-signature': sign(body, secret),
+});
+
+describe('verification before anything runs', () => {
+	test('a correctly signed non-ASCII payload starts the workflow with the payload and the event', async () => {
+		const server = await trigger();
+		const { status, call } = await post(server, MULLER, signed(MULLER));
+		expect(status).toBe(200);
+		expect(call.workflowData?.[0]).toEqual([
+			{
+				json: {
+					event: 'payment_session.completed',
+					payload: {
+						session_token: 'ps_abc123def456ghi789jkl012mno345',
+						status: 'COMPLETED',
+						customer_name: 'Jürgen Müller',
+						amount: '29.99',
+						currency: 'EUR',
+					},
+				},
+			},
+		]);
+	});
+
+	test('every CatalystPay vector passes through the trigger, bytes as sent', async () => {
+		const vectors = [loadVectors(SHARED_VECTORS), loadVectors(OUR_VECTORS)].flatMap((file) => [...(file?.valid ?? []), ...(file?.bytes_valid ?? [])]);
+		expect(vectors.length).toBeGreaterThan(200);
+		const server = await trigger({ events: ['*'] });
+		for (const vector of vectors) {
+			await server.credentialsHelper.updateCredentials({ id: null, name: '' }, 'catalystPayApi', {
+				...sandboxCredentials(sandbox).catalystPayApi,
+				signingSecret: vector.secret,
+			});
+			const body = bodyOf(vector);
+			// n8n's own body parser answers 422 for application/json that JSON.parse refuses (NaN,
+			// Infinity, UTF-16) before any node runs; sent as text, such bodies reach the trigger.
+			const type = jsonParses(body) ? 'application/json' : 'text/plain';
+			const { status, call } = await post(server, body, {
+				'content-type': type,
+				'x-catalystpay-event': 'payment_session.completed',
+				'x-catalystpay-signature': vector.signature,
+			});
+			if (status !== 200 || !call.workflowData) throw new Error(`vector "${vector.name}" was refused with ${status}`);
+		}
+	});
+
+	test.each([
+		['missing signature', {}, 401],
+		['wrong secret', { 'x-catalystpay-signature': sign(MULLER, 'whsec_other') }, 401],
+		['signature of other bytes', { 'x-catalystpay-signature': sign('{"status":"COMPLETED"}', SECRET) }, 401],
+		['truncated signature', { 'x-catalystpay-signature': sign(MULLER, SECRET).slice(0, 40) }, 401],
+		['not hex', { 'x-catalystpay-signature': 'z'.repeat(64) }, 401],
+	])('%s: %d and no execution', async (_name, headers, expected) => {
+		const server = await trigger();
+		const { status, call, text } = await post(server, MULLER, { 'x-catalystpay-event': 'payment_session.completed', ...headers });
+		expect(status).toBe(expected);
+		expect(call.workflowData).toBeUndefined();
+		expect(text).not.toContain(SECRET);
+	});
+
+	test('a tampered amount is refused', async () => {
+		const server = await trigger();
+		const tampered = Buffer.from(MULLER.toString().replace('29.99', '0.01'));
+		const { status, call } = await post(server, tampered, signed(MULLER));
+		expect(status).toBe(401);
+		expect(call.workflowData).toBeUndefined();
+	});
+
+	test('a body that is not JSON: 400 and no execution', async () => {
+		const server = await trigger();
+		const body = 'amount=29.99';
+		const { status, call, text } = await post(server, body, {
+			'content-type': 'text/plain',
+			'x-catalystpay-event': 'payment_session.completed',
+			'x-catalystpay-signature': 'a'.repeat(64),
+		});
+		expect(status).toBe(400);
+		expect(JSON.parse(text)).toMatchObject({ error: 'The body is not JSON' });
+		expect(call.workflowData).toBeUndefined();
+	});
+
+	test('no signing secret configured: every request is refused (fail closed), so CatalystPay retries later', async () => {
+		const server = await trigger({}, { signingSecret: '' });
+		const { status, call, text } = await post(server, MULLER, signed(MULLER));
+		expect(status).toBe(500);
+		expect(text).toMatch(/no webhook signing secret/);
+		expect(call.workflowData).toBeUndefined();
+	});
+
+	test('rotation: a webhook signed with the previous secret passes too', async () => {
+		const server = await trigger({}, { signingSecret: 'whsec_new_secret', previousSigningSecret: SECRET });
+		const old = await post(server, MULLER, signed(MULLER, SECRET));
+		expect(old.status).toBe(200);
+		const current = await post(server, MULLER, signed(MULLER, 'whsec_new_secret'));
+		expect(current.status).toBe(200);
+		const neither = await post(server, MULLER, signed(MULLER, 'whsec_third'));
+		expect(neither.status).toBe(401);
+	});
+
+	test('the secrets appear nowhere in what the workflow gets', async () => {
+		const server = await trigger();
+		const { call } = await post(server, MULLER, signed(MULLER));
+		expect(JSON.stringify(call.workflowData)).not.toContain(SECRET);
+		expect(JSON.stringify(call.workflowData)).not.toContain(sandbox.config.apiKey);
+	});
+});
+
+describe('event filter', () => {
+	test('an event the workflow does not listen to: 2xx, so no retry, and no execution', async () => {
+		const server = await trigger({ events: ['payment_session.completed'] });
+		const { status, call, text } = await post(server, MULLER, signed(MULLER, SECRET, 'payment_session.failed'));
+		expect(status).toBe(200);
+		expect(JSON.parse(text)).toMatchObject({ received: true });
+		expect(call.workflowData).toBeUndefined();
+	});
+
+	test('Any Event takes every event, typed names add to the list', async () => {
+		const any = await trigger({ events: ['*'] });
+		expect((await post(any, MULLER, signed(MULLER, SECRET, 'payment_session.refunded'))).call.workflowData).toBeDefined();
+
+		const typed = await trigger({ events: ['payment_session.failed'], otherEvents: 'payment_session.expired, payment_session.refunded' });
+		expect((await post(typed, MULLER, signed(MULLER, SECRET, 'payment_session.refunded'))).call.workflowData).toBeDefined();
+		expect((await post(typed, MULLER, signed(MULLER, SECRET, 'payment_session.failed'))).call.workflowData).toBeDefined();
+		expect((await post(typed, MULLER, signed(MULLER, SECRET, 'payment_session.completed'))).call.workflowData).toBeUndefined();
+	});
+});
+
+describe('with the sandbox sending the webhooks', () => {
+	async function createSession(): Promise<string> {
+		const response = await fetch(`${sandbox.url}/api/v1/payment-sessions/`, {
+			method: 'POST',
+			headers: { authorization: `Bearer ${sandbox.config.apiKey}`, 'content-type': 'application/json' },
+			body: JSON.stringify({
+				campaign_id: sandbox.config.campaigns[0].id,
+				lead: { first_name: 'Jürgen', last_name: 'Müller', email: 'jm@example.com', country: 'DE' },
+			}),
+		});
+		return ((await response.json()) as { session_token: string }).session_token;
+	}
+
+	function pointWebhooksAt(url: string) {
+		sandbox.config.campaigns[0].webhook.url = url;
+	}
+
+	test('a payment on the hosted page reaches the trigger signed, Müller included, and confirms its status', async () => {
+		const server = await trigger({ options: { confirmSessionStatus: true } }, { signingSecret: sandbox.config.signingSecret });
+		pointWebhooksAt(server.url);
+		const token = await createSession();
+		const paid = await payOnHostedPage(sandbox, token, 'DE89 3704 0044 0532 0130 00');
+		expect(paid.status).toBe(303);
+
+		const call = await eventually(() => server.calls.find((c) => c.status === 200));
+		const json = call.workflowData?.[0][0].json as IDataObject;
+		expect(json.event).toBe('payment_session.completed');
+		expect(json.payload).toMatchObject({ session_token: token, status: 'COMPLETED', customer_name: 'Jürgen Müller', amount: '29.99' });
+		expect((json.session as IDataObject).status).toBe('COMPLETED');
+		expect(call.rawBody.toString('utf8')).toContain('Müller');
+	});
+
+	test('a declined payment sends payment_session.failed', async () => {
+		const server = await trigger({ events: ['payment_session.failed'] }, { signingSecret: sandbox.config.signingSecret });
+		pointWebhooksAt(server.url);
+		const token = await createSession();
+		await payOnHostedPage(sandbox, token, 'DE62370400440532013001');
+		const call = await eventually(() => server.calls.find((c) => c.workflowData));
+		expect((call.workflowData?.[0][0].json as IDataObject).payload).toMatchObject({ session_token: token, status: 'FAILED' });
+	});
+
+	test('the session status must match: a "completed" webhook for a pending session is refused for a later retry', async () => {
+		const server = await trigger({ options: { confirmSessionStatus: true } }, { signingSecret: sandbox.config.signingSecret });
+		const token = await createSession();
+		const body = JSON.stringify({ session_token: token, status: 'COMPLETED' });
+		const { status, call, text } = await post(server, body, signed(body, sandbox.config.signingSecret));
+		expect(status).toBe(409);
+		expect(text).toMatch(/PENDING/);
+		expect(call.workflowData).toBeUndefined();
+	});
+
+	test('retries deliver the event once the trigger can take it; resend delivers it again', async () => {
+		// No secret yet: the trigger refuses with 5xx, and the sandbox retries.
+		const server = await trigger({}, { signingSecret: '' });
+		pointWebhooksAt(server.url);
+		const token = await createSession();
+		await payOnHostedPage(sandbox, token, 'DE89370400440532013000');
+		await eventually(() => server.calls.length >= 1);
+		await server.credentialsHelper.updateCredentials({ id: null, name: '' }, 'catalystPayApi', {
+			...sandboxCredentials(sandbox).catalystPayApi,
+		});
+		const accepted = await eventually(() => server.calls.find((c) => c.workflowData));
+		const delivery = [...sandbox.store.deliveries.values()].find((d) => d.session_token === token);
+		expect(delivery?.state).toBe('delivered');
+		expect(delivery?.attempts[0].status).toBe(500);
+		expect(delivery?.attempts[delivery.attempts.length - 1].status).toBe(200);
+
+		const resent = await fetch(`${sandbox.url}/_sandbox/deliveries/${delivery?.id}/resend`, { method: 'POST' });
+		expect(resent.status).toBe(202);
+		await eventually(() => server.calls.filter((c) => c.workflowData).length === 2);
+		const [first, second] = server.calls.filter((c) => c.workflowData);
+		expect(second.rawBody.equals(first.rawBody)).toBe(true);
+		expect(accepted.workflowData).toEqual(first.workflowData);
+	});
+});
