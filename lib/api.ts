@@ -1,7 +1,8 @@
 /**
  * The one way both nodes talk to CatalystPay. It goes through n8n's own
  * `httpRequestWithAuthentication`, so the credential's `authenticate` block, n8n's proxy settings
- * and its request logging all apply, and it turns every failure into an error a user can act on.
+ * and its request logging all apply; failures become errors a user can act on (apiError.ts), and
+ * the ones that are safe to repeat are retried (retry.ts).
  */
 import type {
 	IDataObject,
@@ -10,12 +11,11 @@ import type {
 	IHttpRequestMethods,
 	IN8nHttpFullResponse,
 	IWebhookFunctions,
-	JsonObject,
 } from 'n8n-workflow';
-import type { Failure } from 'n8n-workflow';
-import { NodeApiError } from 'n8n-workflow';
 
+import { httpFailure, networkFailure } from './apiError';
 import { CREDENTIAL_TYPE, readCredentials } from './credentials';
+import { DEFAULT_RETRY, withRetries } from './retry';
 
 export type CatalystPayContext = IExecuteFunctions | IWebhookFunctions | IHookFunctions;
 
@@ -29,187 +29,33 @@ export interface ApiRequest {
 	timeout?: number;
 	/** What a 404 means for this request, in the user's words. */
 	notFound?: string;
+	/** Retries after the first attempt; which failures qualify depends on `idempotent`. */
+	retries?: number;
+	/** True when repeating the request cannot do anything twice (reads). */
+	idempotent?: boolean;
+	/** Stops waiting between retries, e.g. when the execution is cancelled. */
+	signal?: AbortSignal;
 }
 
-/** An HTTP answer CatalystPay gave, kept apart from failures to reach it at all. */
-export interface ApiFailure {
-	kind: 'http' | 'network';
-	statusCode?: number;
-	/** Seconds, from `Retry-After`, when CatalystPay sent one. */
-	retryAfter?: number;
-	/** For network failures: the system code (ECONNREFUSED, ETIMEDOUT, ...). */
-	code?: string;
-}
-
-/** A NodeApiError that also says what kind of failure it was, so callers can decide on retries. */
-export class CatalystPayApiError extends NodeApiError {
-	constructor(
-		context: CatalystPayContext,
-		readonly apiFailure: ApiFailure,
-		details: JsonObject,
-		message: string,
-		description: string,
-		itemIndex: number | undefined,
-	) {
-		// Built from a plain object rather than the HTTP client's error: that one carries the request
-		// headers, and with them the API key.
-		super(context.getNode(), details, {
-			message,
-			description,
-			httpCode: apiFailure.statusCode !== undefined ? String(apiFailure.statusCode) : undefined,
-			itemIndex,
-			failure: declaredFailure(apiFailure),
-		});
-	}
-}
-
-/** n8n's own vocabulary for why a call failed, which it reads without knowing this package. */
-function declaredFailure({ kind, statusCode, retryAfter }: ApiFailure): Failure | undefined {
-	if (statusCode === 429) {
-		return { cause: 'rate-limited', retryAfterMs: retryAfter !== undefined ? retryAfter * 1000 : undefined };
-	}
-	if (kind === 'network' || (statusCode !== undefined && statusCode >= 500)) return { cause: 'temporarily-unavailable' };
-	if (statusCode === 401) return { cause: 'credential-invalid' };
-	return undefined;
-}
-
-/** DRF-style bodies: `{"field": ["msg"], "lead": {"email": ["msg"]}}` or `{"detail": "msg"}`. */
-export function describeApiErrors(body: unknown, prefix = ''): string[] {
-	if (typeof body === 'string') return body.trim() === '' ? [] : [prefix ? `${prefix}: ${body}` : body];
-	if (Array.isArray(body)) return body.flatMap((entry) => describeApiErrors(entry, prefix));
-	if (body !== null && typeof body === 'object') {
-		return Object.entries(body).flatMap(([key, value]) => {
-			const path = key === 'detail' || key === 'non_field_errors' ? prefix : prefix ? `${prefix}.${key}` : key;
-			return describeApiErrors(value, path);
-		});
-	}
-	return body === undefined || body === null ? [] : [String(body)];
-}
-
-function retryAfterSeconds(headers: IN8nHttpFullResponse['headers']): number | undefined {
-	const raw = headers?.['retry-after'];
-	const value = Array.isArray(raw) ? raw[0] : raw;
-	if (value === undefined || value === null) return undefined;
-	const seconds = Number(value);
-	if (Number.isFinite(seconds)) return Math.max(0, seconds);
-	const date = Date.parse(String(value));
-	return Number.isNaN(date) ? undefined : Math.max(0, (date - Date.now()) / 1000);
-}
-
-function httpFailure(
-	context: CatalystPayContext,
-	request: ApiRequest,
-	response: IN8nHttpFullResponse,
-): CatalystPayApiError {
-	const status = response.statusCode;
-	const body = response.body as JsonObject | string | undefined;
-	const failure: ApiFailure = { kind: 'http', statusCode: status, retryAfter: retryAfterSeconds(response.headers) };
-	const details: JsonObject = { statusCode: status, response: (body ?? null) as JsonObject };
-	const reasons = describeApiErrors(body);
-	const fail = (message: string, description: string) =>
-		new CatalystPayApiError(context, failure, details, message, description, request.itemIndex);
-
-	if (status === 400 || status === 422) {
-		return fail(
-			`CatalystPay refused the request: ${reasons.join('; ') || 'no reason given'}`,
-			'Correct the fields CatalystPay names and run the node again.',
-		);
-	}
-	if (status === 401) {
-		return fail(
-			'CatalystPay refused the API key',
-			"Check the API key in the node's CatalystPay API credential (it starts with rk_), and that the Base URL is the environment the key belongs to: production keys do not work on the sandbox, nor sandbox keys in production.",
-		);
-	}
-	if (status === 403) {
-		return fail(
-			'This API key may not do that',
-			reasons.join('; ') || 'Ask your CatalystPay admin for a key with access to this campaign.',
-		);
-	}
-	if (status === 404) {
-		return fail(
-			request.notFound ?? `CatalystPay has nothing at ${request.path}`,
-			request.notFound
-				? reasons.join('; ') || 'Check the value and that the Base URL is the right environment.'
-				: "Check the Base URL in the node's CatalystPay API credential.",
-		);
-	}
-	if (status === 429) {
-		const wait = failure.retryAfter !== undefined ? ` for ${Math.ceil(failure.retryAfter)} s` : '';
-		return fail(
-			`CatalystPay is rate limiting requests${wait}`,
-			'Lower the number of requests the node sends at once, or try again shortly.',
-		);
-	}
-	if (status >= 500) {
-		return fail(
-			`CatalystPay had a server error (HTTP ${status})`,
-			'The problem is on CatalystPay\'s side or on the way to it. Try again shortly; if it lasts, check CatalystPay\'s status.',
-		);
-	}
-	return fail(
-		`CatalystPay answered with an unexpected HTTP ${status}`,
-		reasons.join('; ') || 'Check the Base URL in the node\'s CatalystPay API credential.',
-	);
-}
-
-const NETWORK_CODES = ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ECONNABORTED', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_SOCKET'];
-
-function networkCodeOf(error: unknown): string {
-	const seen = new Set<unknown>();
-	let current: unknown = error;
-	while (current !== null && typeof current === 'object' && !seen.has(current)) {
-		seen.add(current);
-		const code = (current as { code?: unknown }).code;
-		if (typeof code === 'string' && code !== '') return code;
-		current = (current as { cause?: unknown }).cause;
-	}
-	const message = error instanceof Error ? error.message : String(error);
-	return NETWORK_CODES.find((code) => message.includes(code)) ?? (/timeout/i.test(message) ? 'ETIMEDOUT' : 'UNKNOWN');
-}
-
-const NETWORK_REASONS: Record<string, string> = {
-	ECONNREFUSED: 'the connection was refused: nothing is listening there',
-	ECONNRESET: 'the connection was dropped before an answer came',
-	UND_ERR_SOCKET: 'the connection was dropped before an answer came',
-	EPIPE: 'the connection was dropped before an answer came',
-	ENOTFOUND: 'the host name does not resolve',
-	EAI_AGAIN: 'the host name could not be resolved right now',
-	EHOSTUNREACH: 'the host cannot be reached',
-	ENETUNREACH: 'the network cannot be reached',
-};
-
-function networkFailure(context: CatalystPayContext, request: ApiRequest, baseUrl: string, error: unknown) {
-	const code = networkCodeOf(error);
-	const timedOut = code === 'ETIMEDOUT' || code === 'ECONNABORTED';
-	// The code stays out of the message: NodeApiError would replace any message naming one with
-	// its own generic sentence.
-	const message = timedOut
-		? `CatalystPay did not answer within ${request.timeout !== undefined ? `${request.timeout} ms` : 'the time allowed'}`
-		: `Could not reach CatalystPay at ${baseUrl}: ${NETWORK_REASONS[code] ?? 'the request failed on the way'}`;
-	const description = timedOut
-		? `Try again, or raise the timeout in the node's options. (${code})`
-		: `Check the Base URL in the node's CatalystPay API credential and that n8n can reach it. (${code})`;
-	return new CatalystPayApiError(
-		context,
-		{ kind: 'network', code },
-		// Not under "code" either, for the same reason.
-		{ networkError: code },
-		message,
-		description,
-		request.itemIndex,
-	);
-}
-
-/** Sends one request and returns the JSON body of a 2xx answer; throws a CatalystPayApiError otherwise. */
+/**
+ * Sends a request, retrying what may be retried, and returns the JSON body of a 2xx answer; throws a
+ * CatalystPayApiError otherwise.
+ */
 export async function catalystPayRequest(this: CatalystPayContext, request: ApiRequest): Promise<IDataObject> {
 	const credentials = readCredentials(await this.getCredentials(CREDENTIAL_TYPE, request.itemIndex));
+	return await withRetries(
+		async () => await sendOnce(this, request, credentials.baseUrl),
+		{ ...DEFAULT_RETRY, retries: request.retries ?? 0, idempotent: request.idempotent ?? false },
+		request.signal,
+	);
+}
+
+async function sendOnce(context: CatalystPayContext, request: ApiRequest, baseUrl: string): Promise<IDataObject> {
 	let response: IN8nHttpFullResponse;
 	try {
-		response = (await this.helpers.httpRequestWithAuthentication.call(this, CREDENTIAL_TYPE, {
+		response = (await context.helpers.httpRequestWithAuthentication.call(context, CREDENTIAL_TYPE, {
 			method: request.method,
-			url: `${credentials.baseUrl}${request.path}`,
+			url: `${baseUrl}${request.path}`,
 			body: request.body,
 			headers: { Accept: 'application/json' },
 			json: true,
@@ -219,11 +65,11 @@ export async function catalystPayRequest(this: CatalystPayContext, request: ApiR
 			ignoreHttpStatusErrors: true,
 		})) as IN8nHttpFullResponse;
 	} catch (error) {
-		throw networkFailure(this, request, credentials.baseUrl, error);
+		throw networkFailure(context, request, baseUrl, error);
 	}
 	if (response.statusCode >= 200 && response.statusCode < 300) {
 		const body = response.body;
 		return body !== null && typeof body === 'object' && !Array.isArray(body) ? (body as IDataObject) : { response: body as string };
 	}
-	throw httpFailure(this, request, response);
+	throw httpFailure(context, request, response);
 }

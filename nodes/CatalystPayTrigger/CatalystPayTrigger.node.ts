@@ -80,6 +80,15 @@ export class CatalystPayTrigger implements INodeType {
 						description:
 							'Whether to read the session from CatalystPay before starting, and start only if its status matches the webhook. When it does not (yet), CatalystPay is told to retry later. Needs session_token in the payload.',
 					},
+					{
+						displayName: 'Ignore Repeats Within (Minutes)',
+						name: 'ignoreRepeatsMinutes',
+						type: 'number',
+						typeOptions: { minValue: 0 },
+						default: 1440,
+						description:
+							'A delivery that arrives again (same event, same signed payload) within this time is acknowledged and starts nothing, so an order is not shipped twice when CatalystPay retries. 0 turns this off.',
+					},
 				],
 			},
 		],

@@ -8,9 +8,16 @@ import { catalystPayRequest } from '../../lib/api';
 import { CREDENTIAL_TYPE, readCredentials, signingSecrets } from '../../lib/credentials';
 import { checkSignature } from '../../lib/signature';
 import { parseSessionToken } from '../../lib/validate';
+import { claim, commit, deliveryKey, release } from './deliveryMemory';
 import { isSelected, selectedEvents, STATUS_FOR_EVENT } from './events';
 
 export const SIGNATURE_HEADER = 'x-catalystpay-signature';
+export const DEFAULT_REPEAT_WINDOW_MINUTES = 1440;
+
+interface TriggerOptions {
+	confirmSessionStatus?: boolean;
+	ignoreRepeatsMinutes?: number;
+}
 export const EVENT_HEADER = 'x-catalystpay-event';
 
 function answer(context: IWebhookFunctions, status: number, body: IDataObject): IWebhookResponseData {
@@ -70,16 +77,37 @@ export async function handleDelivery(this: IWebhookFunctions): Promise<IWebhookR
 		return answer(this, 200, { received: true, ignored: `this workflow does not listen to "${event}"` });
 	}
 
+	const options = this.getNodeParameter('options', {}) as TriggerOptions;
+	const windowMs = Math.max(0, options.ignoreRepeatsMinutes ?? DEFAULT_REPEAT_WINDOW_MINUTES) * 60_000;
+	const scope = `${this.getWorkflow().id ?? ''}:${this.getNode().id}`;
+	const key = deliveryKey(event, check.canonical);
+	const staticData = this.getWorkflowStaticData('node');
+	if (windowMs > 0) {
+		const seen = claim(scope, key, staticData);
+		if (seen === 'duplicate') {
+			return answer(this, 200, { received: true, duplicate: 'this delivery already started an execution' });
+		}
+		if (seen === 'in-progress') {
+			// Not 2xx: if the copy being processed fails, CatalystPay must still have one to retry.
+			return answer(this, 409, { error: 'The same delivery is being processed right now. Retry later.' });
+		}
+	}
+
 	const payload = parsePayload(rawBody);
 	const output: IDataObject = { event, payload: payload as IDataObject };
-
-	const options = this.getNodeParameter('options', {}) as { confirmSessionStatus?: boolean };
 	if (options.confirmSessionStatus) {
-		const confirmation = await confirmSession(this, event, payload);
-		if ('refusal' in confirmation) return confirmation.refusal;
+		const confirmation = await confirmSession(this, event, payload).catch((error: unknown) => {
+			release(scope, key);
+			throw error;
+		});
+		if ('refusal' in confirmation) {
+			release(scope, key);
+			return confirmation.refusal;
+		}
 		output.session = confirmation.session;
 	}
 
+	if (windowMs > 0) commit(scope, key, staticData, windowMs);
 	return {
 		workflowData: [[{ json: output }]],
 		webhookResponse: { received: true },
@@ -107,6 +135,10 @@ async function confirmSession(
 			method: 'GET',
 			path: `/api/v1/payment-sessions/${parsed.token}/`,
 			notFound: `No payment session has the token ${parsed.token}`,
+			// Briefly: CatalystPay waits for this answer, and retries the delivery itself if it fails.
+			retries: 2,
+			idempotent: true,
+			timeout: 10_000,
 		});
 	} catch (error) {
 		return {

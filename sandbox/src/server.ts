@@ -25,8 +25,17 @@ const SESSIONS_PATH = /^\/api\/v1\/payment-sessions\/?$/;
 const SESSION_PATH = /^\/api\/v1\/payment-sessions\/([^/]+)\/?$/;
 const PAGE_PATH = /^\/s\/([^/]+)\/?$/;
 
+/** What the API saw, for tests and benchmarks to compare with what the client did. */
+export interface ApiStats {
+	requests: number;
+	creates: number;
+	inFlight: number;
+	maxInFlight: number;
+}
+
 export interface Sandbox {
 	url: string;
+	stats: ApiStats;
 	config: SandboxConfig;
 	store: Store;
 	webhooks: WebhookSender;
@@ -42,6 +51,7 @@ export async function startSandbox(config: SandboxConfig, log: (line: string) =>
 	const campaigns = new Map(config.campaigns.map((campaign) => [campaign.id.toLowerCase(), campaign]));
 	/** Sessions whose payment is being processed: a second submit must not pay twice. */
 	const paying = new Set<string>();
+	const stats: ApiStats = { requests: 0, creates: 0, inFlight: 0, maxInFlight: 0 };
 	let publicUrl = '';
 
 	const server = createServer((req, res) => {
@@ -61,7 +71,15 @@ export async function startSandbox(config: SandboxConfig, log: (line: string) =>
 	async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
 		const url = new URL(req.url ?? '/', 'http://sandbox');
 		const path = url.pathname;
-		if (path.startsWith('/api/')) return await api(req, res, path);
+		if (path.startsWith('/api/')) {
+			stats.requests++;
+			stats.maxInFlight = Math.max(stats.maxInFlight, ++stats.inFlight);
+			try {
+				return await api(req, res, path);
+			} finally {
+				stats.inFlight--;
+			}
+		}
 
 		const page = PAGE_PATH.exec(path);
 		if (page) {
@@ -141,6 +159,7 @@ export async function startSandbox(config: SandboxConfig, log: (line: string) =>
 			const checked = validateCreate(body, campaigns);
 			if ('errors' in checked) return respond(400, checked.errors);
 			const session = newSession(checked.campaign, checked.lead, checked.extra, publicUrl);
+			stats.creates++;
 			store.sessions.set(session.session_token, session);
 			store.changed();
 			return respond(201, {
@@ -298,6 +317,7 @@ export async function startSandbox(config: SandboxConfig, log: (line: string) =>
 
 	return {
 		url: publicUrl,
+		stats,
 		config,
 		store,
 		webhooks,

@@ -163,7 +163,7 @@ describe('Payment Session: Create', () => {
 
 		sandbox.faults.update({ errorRate: 0, rateLimitPerSecond: 1, retryAfterSeconds: 7 });
 		await run(createParameters());
-		const limited = await run(createParameters());
+		const limited = await run(createParameters({ options: { retries: 0 } }));
 		expect(limited.error?.message).toBe('CatalystPay is rate limiting requests for 7 s');
 	});
 

@@ -87,7 +87,8 @@ describe('verification before anything runs', () => {
 	test('every CatalystPay vector passes through the trigger, bytes as sent', async () => {
 		const vectors = [loadVectors(SHARED_VECTORS), loadVectors(OUR_VECTORS)].flatMap((file) => [...(file?.valid ?? []), ...(file?.bytes_valid ?? [])]);
 		expect(vectors.length).toBeGreaterThan(200);
-		const server = await trigger({ events: ['*'] });
+		// The two files share vectors: repeats must not be taken for duplicates here.
+		const server = await trigger({ events: ['*'], options: { ignoreRepeatsMinutes: 0 } });
 		for (const vector of vectors) {
 			await server.credentialsHelper.updateCredentials({ id: null, name: '' }, 'catalystPayApi', {
 				...sandboxCredentials(sandbox).catalystPayApi,
@@ -238,7 +239,7 @@ describe('with the sandbox sending the webhooks', () => {
 		expect(call.workflowData).toBeUndefined();
 	});
 
-	test('retries deliver the event once the trigger can take it; resend delivers it again', async () => {
+	test('retries deliver the event once the trigger can take it; a resend is acknowledged and starts nothing', async () => {
 		// No secret yet: the trigger refuses with 5xx, and the sandbox retries.
 		const server = await trigger({}, { signingSecret: '' });
 		pointWebhooksAt(server.url);
@@ -248,17 +249,77 @@ describe('with the sandbox sending the webhooks', () => {
 		await server.credentialsHelper.updateCredentials({ id: null, name: '' }, 'catalystPayApi', {
 			...sandboxCredentials(sandbox).catalystPayApi,
 		});
-		const accepted = await eventually(() => server.calls.find((c) => c.workflowData));
+		await eventually(() => server.calls.find((c) => c.workflowData));
 		const delivery = [...sandbox.store.deliveries.values()].find((d) => d.session_token === token);
-		expect(delivery?.state).toBe('delivered');
+		await eventually(() => delivery?.state === 'delivered');
 		expect(delivery?.attempts[0].status).toBe(500);
 		expect(delivery?.attempts[delivery.attempts.length - 1].status).toBe(200);
 
 		const resent = await fetch(`${sandbox.url}/_sandbox/deliveries/${delivery?.id}/resend`, { method: 'POST' });
-		expect(resent.status).toBe(202);
-		await eventually(() => server.calls.filter((c) => c.workflowData).length === 2);
-		const [first, second] = server.calls.filter((c) => c.workflowData);
-		expect(second.rawBody.equals(first.rawBody)).toBe(true);
-		expect(accepted.workflowData).toEqual(first.workflowData);
+		const replay = (await resent.json()) as { id: string };
+		await eventually(() => sandbox.store.deliveries.get(replay.id)?.state === 'delivered');
+		const calls = server.calls.filter((c) => c.status === 200);
+		expect(calls).toHaveLength(2);
+		expect(calls[1].rawBody.equals(calls[0].rawBody)).toBe(true);
+		expect(server.calls.filter((c) => c.workflowData)).toHaveLength(1);
+	});
+});
+
+describe('the same delivery twice', () => {
+	test('starts one execution; the repeat gets 2xx so CatalystPay stops retrying', async () => {
+		const server = await trigger();
+		const first = await post(server, MULLER, signed(MULLER));
+		const again = await post(server, MULLER, signed(MULLER));
+		expect(first.call.workflowData).toBeDefined();
+		expect(again.status).toBe(200);
+		expect(JSON.parse(again.text)).toMatchObject({ received: true, duplicate: expect.any(String) });
+		expect(again.call.workflowData).toBeUndefined();
+	});
+
+	test('the same payload pretty-printed is the same delivery (same canonical form, same signature)', async () => {
+		const server = await trigger();
+		await post(server, MULLER, signed(MULLER));
+		const pretty = JSON.stringify(JSON.parse(MULLER.toString()), null, 2);
+		const again = await post(server, pretty, signed(pretty));
+		expect(again.call.workflowData).toBeUndefined();
+	});
+
+	test('a different event or payload is not a repeat; window 0 turns the check off', async () => {
+		const server = await trigger({ events: ['*'] });
+		await post(server, MULLER, signed(MULLER));
+		expect((await post(server, MULLER, signed(MULLER, SECRET, 'payment_session.failed'))).call.workflowData).toBeDefined();
+		const other = '{"session_token":"ps_other","status":"COMPLETED"}';
+		expect((await post(server, other, signed(other))).call.workflowData).toBeDefined();
+
+		const off = await trigger({ options: { ignoreRepeatsMinutes: 0 } });
+		await post(off, MULLER, signed(MULLER));
+		expect((await post(off, MULLER, signed(MULLER))).call.workflowData).toBeDefined();
+	});
+
+	test('copies arriving at the same moment start one execution, and the memory is in static data', async () => {
+		const server = await trigger();
+		const responses = await Promise.all(
+			Array.from({ length: 8 }, async () => await fetch(server.url, { method: 'POST', headers: { 'content-type': 'application/json', ...signed(MULLER) }, body: MULLER })),
+		);
+		await server.settled();
+		expect(responses.every((response) => response.status === 200 || response.status === 409)).toBe(true);
+		expect(server.calls.filter((c) => c.workflowData)).toHaveLength(1);
+		expect(Object.keys(server.nodeStaticData().recentDeliveries as object)).toHaveLength(1);
+	});
+
+	test('a refused delivery is not remembered, so its retry can still start the workflow', async () => {
+		const server = await trigger({ options: { confirmSessionStatus: true } }, { signingSecret: sandbox.config.signingSecret });
+		const response = await fetch(`${sandbox.url}/api/v1/payment-sessions/`, {
+			method: 'POST',
+			headers: { authorization: `Bearer ${sandbox.config.apiKey}`, 'content-type': 'application/json' },
+			body: JSON.stringify({ campaign_id: sandbox.config.campaigns[0].id, lead: { first_name: 'A', last_name: 'B', email: 'ab@example.com', country: 'DE' } }),
+		});
+		const { session_token: token } = (await response.json()) as { session_token: string };
+		const body = JSON.stringify({ session_token: token, status: 'COMPLETED' });
+		expect((await post(server, body, signed(body, sandbox.config.signingSecret))).status).toBe(409);
+		await payOnHostedPage(sandbox, token, 'DE89370400440532013000');
+		const retry = await post(server, body, signed(body, sandbox.config.signingSecret));
+		expect(retry.status).toBe(200);
+		expect(retry.call.workflowData).toBeDefined();
 	});
 });

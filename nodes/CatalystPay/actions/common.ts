@@ -36,3 +36,21 @@ export function nameValuePairs(
 	}
 	return result;
 }
+
+/** How requests are sent, from the node's Options (read once: they do not vary per item). */
+export interface RequestSettings {
+	concurrency: number;
+	retries: number;
+	timeout: number;
+	signal?: AbortSignal;
+}
+
+export function requestSettings(context: IExecuteFunctions): RequestSettings {
+	const options = context.getNodeParameter('options', 0, {}) as Partial<RequestSettings>;
+	return {
+		concurrency: Math.max(1, Math.floor(options.concurrency ?? 5)),
+		retries: Math.max(0, Math.floor(options.retries ?? 3)),
+		timeout: Math.max(1, options.timeout ?? 30000),
+		signal: context.getExecutionCancelSignal(),
+	};
+}

@@ -1,9 +1,12 @@
 import type { IDataObject, IExecuteFunctions, INode, INodeExecutionData, JsonObject } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
+import { mapWithConcurrency } from '../../../lib/concurrency';
+import type { RequestSettings } from './common';
+import { requestSettings } from './common';
 import * as paymentSession from './paymentSession';
 
-type Operation = (this: IExecuteFunctions, itemIndex: number) => Promise<IDataObject>;
+type Operation = (this: IExecuteFunctions, itemIndex: number, settings: RequestSettings) => Promise<IDataObject>;
 
 const operations: Record<string, Record<string, Operation>> = {
 	paymentSession: {
@@ -18,6 +21,20 @@ function asNodeError(node: INode, error: unknown, itemIndex: number): NodeApiErr
 	return new NodeOperationError(node, error as Error, { itemIndex });
 }
 
+/**
+ * Items run side by side, so a stop on error can leave later items already done. Their results
+ * would vanish with the failed run, so the error says which they were (with their session tokens).
+ */
+function withCompletedItems(error: NodeApiError | NodeOperationError, completed: Array<[number, IDataObject]>) {
+	if (completed.length === 0) return error;
+	const list = completed
+		.map(([index, json]) => (typeof json.session_token === 'string' ? `item ${index} (${json.session_token})` : `item ${index}`))
+		.join(', ');
+	const note = `Other items had already been sent and succeeded before the node stopped: ${list}. Turn on Continue On Fail to get every item's outcome.`;
+	error.description = error.description ? `${error.description} ${note}` : note;
+	return error;
+}
+
 /** Runs the chosen operation once per input item; each result is paired with the item it came from. */
 export async function router(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 	const resource = this.getNodeParameter('resource', 0) as string;
@@ -28,19 +45,33 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 	}
 
 	const items = this.getInputData();
-	const results: INodeExecutionData[] = [];
-	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
-		try {
-			const json = await run.call(this, itemIndex);
-			results.push({ json, pairedItem: { item: itemIndex } });
-		} catch (error) {
-			if (!this.continueOnFail()) throw asNodeError(this.getNode(), error, itemIndex);
-			const { message, description } = error as { message: string; description?: string | null };
-			results.push({
-				json: { error: message, ...(description ? { description } : {}) },
-				pairedItem: { item: itemIndex },
-			});
+	const settings = requestSettings(this);
+	const continueOnFail = this.continueOnFail();
+	const outcomes = await mapWithConcurrency(
+		items.length,
+		settings.concurrency,
+		async (itemIndex) => await run.call(this, itemIndex, settings),
+		!continueOnFail,
+	);
+
+	if (!continueOnFail) {
+		const failedAt = outcomes.findIndex((outcome) => outcome?.ok === false);
+		if (failedAt >= 0) {
+			const failure = outcomes[failedAt] as { ok: false; error: unknown };
+			const completed = outcomes.flatMap((outcome, index): Array<[number, IDataObject]> =>
+				outcome?.ok === true && index > failedAt ? [[index, outcome.value]] : [],
+			);
+			throw withCompletedItems(asNodeError(this.getNode(), failure.error, failedAt), completed);
 		}
 	}
+
+	const results: INodeExecutionData[] = outcomes.map((outcome, itemIndex) => {
+		if (outcome?.ok) return { json: outcome.value, pairedItem: { item: itemIndex } };
+		const { message, description } = (outcome?.error ?? {}) as { message?: string; description?: string | null };
+		return {
+			json: { error: message ?? 'Unknown error', ...(description ? { description } : {}) },
+			pairedItem: { item: itemIndex },
+		};
+	});
 	return [results];
 }

@@ -2,6 +2,7 @@ import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workfl
 
 import { catalystPayRequest } from '../../../../lib/api';
 import { campaignIdProblem, countryProblem, emailProblem } from '../../../../lib/validate';
+import type { RequestSettings } from '../common';
 import { fieldError, nameValuePairs, showFor, textParameter } from '../common';
 
 const show = showFor('paymentSession', 'create');
@@ -169,12 +170,17 @@ export function buildCreateBody(this: IExecuteFunctions, itemIndex: number): IDa
 	};
 }
 
-export async function execute(this: IExecuteFunctions, itemIndex: number): Promise<IDataObject> {
+export async function execute(this: IExecuteFunctions, itemIndex: number, settings: RequestSettings): Promise<IDataObject> {
 	const body = buildCreateBody.call(this, itemIndex);
 	return await catalystPayRequest.call(this, {
 		method: 'POST',
 		path: '/api/v1/payment-sessions/',
 		body,
 		itemIndex,
+		timeout: settings.timeout,
+		retries: settings.retries,
+		// A repeated create could charge a customer twice: only provably unsent requests are retried.
+		idempotent: false,
+		signal: settings.signal,
 	});
 }

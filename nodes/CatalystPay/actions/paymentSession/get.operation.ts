@@ -2,6 +2,7 @@ import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workfl
 
 import { catalystPayRequest } from '../../../../lib/api';
 import { parseSessionToken } from '../../../../lib/validate';
+import type { RequestSettings } from '../common';
 import { fieldError, showFor, textParameter } from '../common';
 
 export const description: INodeProperties[] = [
@@ -17,7 +18,7 @@ export const description: INodeProperties[] = [
 	},
 ];
 
-export async function execute(this: IExecuteFunctions, itemIndex: number): Promise<IDataObject> {
+export async function execute(this: IExecuteFunctions, itemIndex: number, settings: RequestSettings): Promise<IDataObject> {
 	const parsed = parseSessionToken(textParameter.call(this, 'session', itemIndex));
 	if ('problem' in parsed) throw fieldError(this, 'Session Token', parsed.problem, itemIndex);
 	return await catalystPayRequest.call(this, {
@@ -25,5 +26,9 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 		path: `/api/v1/payment-sessions/${parsed.token}/`,
 		itemIndex,
 		notFound: `No payment session has the token ${parsed.token}`,
+		timeout: settings.timeout,
+		retries: settings.retries,
+		idempotent: true,
+		signal: settings.signal,
 	});
 }

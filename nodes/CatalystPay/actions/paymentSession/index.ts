@@ -30,4 +30,40 @@ export const description: INodeProperties[] = [
 	},
 	...create.description,
 	...get.description,
+	{
+		displayName: 'Options',
+		name: 'options',
+		type: 'collection',
+		placeholder: 'Add Option',
+		default: {},
+		displayOptions: { show: { resource: ['paymentSession'] } },
+		options: [
+			{
+				displayName: 'Concurrent Requests',
+				name: 'concurrency',
+				type: 'number',
+				typeOptions: { minValue: 1, maxValue: 50 },
+				default: 5,
+				description:
+					'How many items are sent to CatalystPay at the same time. 1 sends them one after another. Results always come out in input order.',
+			},
+			{
+				displayName: 'Retries',
+				name: 'retries',
+				type: 'number',
+				typeOptions: { minValue: 0, maxValue: 10 },
+				default: 3,
+				description:
+					'How often a failed request is tried again. Rate limits are retried after the wait CatalystPay asks for; Get is also retried after network errors and 502/503/504. Create is retried only when CatalystPay provably did not receive it, so no session is ever created twice.',
+			},
+			{
+				displayName: 'Timeout (Ms)',
+				name: 'timeout',
+				type: 'number',
+				typeOptions: { minValue: 1 },
+				default: 30000,
+				description: 'How long to wait for CatalystPay to answer one request',
+			},
+		],
+	},
 ];

@@ -1,0 +1,87 @@
+/**
+ * Remembers deliveries that recently started an execution, so the same delivery arriving again
+ * (CatalystPay retrying after a lost answer, or a replay) starts nothing.
+ *
+ * Two memories: one in this n8n process, claimed synchronously so two copies arriving at the same
+ * moment cannot both pass; and one in the workflow's static data, which n8n saves with the workflow,
+ * so repeats are still caught after a restart.
+ */
+import { createHash } from 'node:crypto';
+import type { IDataObject } from 'n8n-workflow';
+
+/** Marks a delivery whose execution is being prepared but not yet started. */
+const IN_PROGRESS = -1;
+/** Bounds on what is remembered, so a flood of distinct deliveries cannot grow memory without end. */
+const MAX_IN_PROCESS = 20_000;
+const MAX_PERSISTED = 1_000;
+
+const inProcess = new Map<string, Map<string, number>>();
+
+export type Claim = 'new' | 'duplicate' | 'in-progress';
+
+/** "The same delivery": the same event and the same payload once canonicalized, i.e. the same signed bytes. */
+export function deliveryKey(event: string, canonical: string): string {
+	return createHash('sha256').update(event).update('\n').update(canonical).digest('base64url').slice(0, 24);
+}
+
+function memoryOf(scope: string): Map<string, number> {
+	let memory = inProcess.get(scope);
+	if (!memory) {
+		memory = new Map();
+		inProcess.set(scope, memory);
+	}
+	return memory;
+}
+
+function persisted(staticData: IDataObject): Record<string, number> {
+	if (typeof staticData.recentDeliveries !== 'object' || staticData.recentDeliveries === null) {
+		staticData.recentDeliveries = {};
+	}
+	return staticData.recentDeliveries as Record<string, number>;
+}
+
+function forgetExpired(memory: Map<string, number>, now: number): void {
+	for (const [key, expires] of memory) {
+		if (expires !== IN_PROGRESS && expires <= now) memory.delete(key);
+	}
+	// Map iteration is insertion order: the oldest go first when it is still too full.
+	for (const key of memory.keys()) {
+		if (memory.size <= MAX_IN_PROCESS) break;
+		memory.delete(key);
+	}
+}
+
+export function claim(scope: string, key: string, staticData: IDataObject, now = Date.now()): Claim {
+	const memory = memoryOf(scope);
+	if (memory.size >= MAX_IN_PROCESS) forgetExpired(memory, now);
+	const known = memory.get(key);
+	if (known === IN_PROGRESS) return 'in-progress';
+	if (known !== undefined && known > now) return 'duplicate';
+	const stored = persisted(staticData)[key];
+	if (typeof stored === 'number' && stored > now) return 'duplicate';
+	memory.set(key, IN_PROGRESS);
+	return 'new';
+}
+
+/** The delivery was not turned into an execution after all (refused later): let a retry through. */
+export function release(scope: string, key: string): void {
+	memoryOf(scope).delete(key);
+}
+
+/** The delivery starts an execution: remember it until the window closes. */
+export function commit(scope: string, key: string, staticData: IDataObject, windowMs: number, now = Date.now()): void {
+	const expires = now + windowMs;
+	const memory = memoryOf(scope);
+	memory.delete(key);
+	memory.set(key, expires);
+	const stored = persisted(staticData);
+	for (const [storedKey, storedExpiry] of Object.entries(stored)) {
+		if (storedExpiry <= now) delete stored[storedKey];
+	}
+	stored[key] = expires;
+	const keys = Object.keys(stored);
+	if (keys.length > MAX_PERSISTED) {
+		keys.sort((a, b) => stored[a] - stored[b]);
+		for (const old of keys.slice(0, keys.length - MAX_PERSISTED)) delete stored[old];
+	}
+}
