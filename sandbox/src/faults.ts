@@ -12,6 +12,8 @@ export interface FaultSettings {
 	spikeMs: number;
 	/** Share (0-1) of API requests answered with a 5xx. */
 	errorRate: number;
+	/** The 5xx statuses to pick from. */
+	errorStatuses: number[];
 	/**
 	 * Whether a 5xx on create comes before the session exists ('before', nothing happened) or after it
 	 * was created ('after', as when a gateway times out behind a load balancer), or either ('mixed').
@@ -30,6 +32,7 @@ export const NO_FAULTS: FaultSettings = {
 	spikeRate: 0,
 	spikeMs: 0,
 	errorRate: 0,
+	errorStatuses: [500, 502, 503, 504],
 	errorTiming: 'before',
 	rateLimitPerSecond: 0,
 	retryAfterSeconds: 1,
@@ -55,7 +58,7 @@ export class FaultInjector {
 	}
 
 	get current(): FaultSettings {
-		return { ...this.settings };
+		return { ...this.settings, errorStatuses: [...this.settings.errorStatuses] };
 	}
 
 	update(changes: Partial<FaultSettings>): FaultSettings {
@@ -96,7 +99,8 @@ export class FaultInjector {
 		}
 		if (s.errorRate > 0 && this.random() < s.errorRate) {
 			this.counts.error++;
-			const status = [500, 502, 503, 504][Math.floor(this.random() * 4)];
+			const statuses = s.errorStatuses.length > 0 ? s.errorStatuses : [500];
+			const status = statuses[Math.floor(this.random() * statuses.length)];
 			const after = s.errorTiming === 'after' || (s.errorTiming === 'mixed' && this.random() < 0.5);
 			return { kind: 'error', status, after, delayMs };
 		}

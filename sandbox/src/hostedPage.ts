@@ -134,7 +134,7 @@ body{margin:0;min-height:100vh;background:#f1f5f9;color:#0f172a;font:16px/1.5 sy
 .logo{flex:none;width:40px;height:40px;border-radius:10px;display:grid;place-items:center;font-weight:700;font-size:18px;background:rgba(255,255,255,.18);border:1px solid rgba(255,255,255,.35)}
 .merchant{font-weight:600;font-size:18px;overflow-wrap:anywhere;flex:1}
 .badge{flex:none;font-size:11px;font-weight:700;letter-spacing:.06em;text-transform:uppercase;background:#fbbf24;color:#451a03;border-radius:999px;padding:3px 10px}
-main{max-width:480px;margin:-48px auto 0;padding:0 12px 24px}
+main{max-width:512px;margin:-48px auto 0;padding:0 16px 24px}
 .card{background:#fff;border-radius:14px;box-shadow:0 1px 3px rgba(15,23,42,.08),0 8px 24px rgba(15,23,42,.08);padding:24px}
 .summary{border-bottom:1px solid #e2e8f0;padding-bottom:16px;margin-bottom:20px}
 .offer{margin:0;color:#475569;overflow-wrap:anywhere}
@@ -146,6 +146,7 @@ input{width:100%;font:inherit;padding:12px;border:1px solid #cbd5e1;border-radiu
 input#iban{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;letter-spacing:.04em;text-transform:uppercase}
 input:focus{outline:3px solid var(--brand);outline-offset:1px;border-color:var(--brand)}
 input[aria-invalid="true"]{border-color:#dc2626;background:#fef2f2}
+input[aria-invalid="true"]:focus{outline-color:#dc2626;border-color:#dc2626}
 .field-error{margin:6px 0 0;color:#b91c1c;font-size:14px}
 .form-error{margin:0 0 16px;padding:12px;border-radius:8px;background:#fef2f2;border:1px solid #fecaca;color:#991b1b;font-size:14px}
 button{width:100%;font:inherit;font-weight:600;font-size:17px;padding:14px;border:0;border-radius:8px;background:var(--brand);color:var(--on-brand);cursor:pointer}
@@ -170,9 +171,10 @@ summary{cursor:pointer;font-weight:600;color:#92400e}
 h1{font-size:22px;margin:0 0 8px}
 .result p{color:#475569;margin:0 0 8px}
 dl{text-align:left;margin:20px 0 0;border-top:1px solid #e2e8f0}
-dl div{display:flex;justify-content:space-between;gap:16px;padding:10px 0;border-bottom:1px solid #e2e8f0}
+dl div{display:flex;flex-wrap:wrap;justify-content:space-between;column-gap:16px;row-gap:2px;padding:10px 0;border-bottom:1px solid #e2e8f0}
 dt{color:#64748b}
-dd{margin:0;font-weight:600;text-align:right;overflow-wrap:anywhere}
+dd{margin:0 0 0 auto;font-weight:600;text-align:right;overflow-wrap:anywhere}
+dd.mono{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:14px;font-weight:500}
 .link-button{display:block;margin-top:20px;padding:14px;border-radius:8px;background:var(--brand);color:var(--on-brand);text-decoration:none;font-weight:600}
 footer{text-align:center;font-size:12px;color:#94a3b8;padding:8px 12px 24px}
 @media (max-width:420px){.card{padding:18px}.amount{font-size:28px}}
@@ -326,11 +328,16 @@ ${testIbanList()}
 	});
 }
 
-function detailRows(rows: Array<[string, string | null]>): string {
-	const present = rows.filter((row): row is [string, string] => row[1] !== null && row[1] !== '');
+/** A row's third element marks codes (tokens, masked IBANs): set in monospace, read character by character. */
+type DetailRow = [term: string, detail: string | null, style?: 'mono'];
+
+function detailRows(rows: DetailRow[]): string {
+	const present = rows.filter((row): row is [string, string, 'mono'?] => row[1] !== null && row[1] !== '');
 	if (present.length === 0) return '';
 	return `<dl>
-${present.map(([term, detail]) => `<div><dt>${escapeHtml(term)}</dt><dd>${escapeHtml(detail)}</dd></div>`).join('\n')}
+${present
+	.map(([term, detail, style]) => `<div><dt>${escapeHtml(term)}</dt><dd${style ? ` class="${style}"` : ''}>${escapeHtml(detail)}</dd></div>`)
+	.join('\n')}
 </dl>`;
 }
 
@@ -352,7 +359,7 @@ ${detailRows([
 	['Amount', formatAmount(session.amount, session.currency)],
 	['For', textOf(campaign.offer?.description)],
 	['Paid on', formatTimestamp(session.completed_at)],
-	['From account', textOf(session.iban_last4)],
+	['From account', textOf(session.iban_last4), 'mono'],
 ])}
 ${returnLink(campaign.successRedirectUrl, `Back to ${merchant}`, 'return')}
 </div>`;
@@ -376,7 +383,7 @@ export function renderFailedPage({ session, campaign }: ResultPageArgs): string 
 ${detailRows([
 	['Amount', formatAmount(session.amount, session.currency)],
 	['For', textOf(campaign.offer?.description)],
-	['Reference', textOf(session.session_token)],
+	['Reference', textOf(session.session_token), 'mono'],
 ])}
 ${returnLink(campaign.failureRedirectUrl, `Back to ${merchant}`, 'return')}
 </div>`;
@@ -395,7 +402,7 @@ export function renderNotFoundPage(token: string): string {
 <div class="icon unknown" aria-hidden="true">?</div>
 <h1 id="not-found">Payment page not found</h1>
 <p>This payment link is unknown to the sandbox. Please go back to the shop and start the payment again.</p>
-${detailRows([['Link reference', shown]])}
+${detailRows([['Link reference', shown, 'mono']])}
 </div>`;
 	return layout({ title: 'Payment page not found · CatalystPay Sandbox', brandColor: null, merchant: null, body });
 }
