@@ -147,6 +147,7 @@ input#iban{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;lett
 input:focus{outline:3px solid var(--brand);outline-offset:1px;border-color:var(--brand)}
 input[aria-invalid="true"]{border-color:#dc2626;background:#fef2f2}
 input[aria-invalid="true"]:focus{outline-color:#dc2626;border-color:#dc2626}
+input[aria-invalid="true"]::placeholder{color:transparent}
 .field-error{margin:6px 0 0;color:#b91c1c;font-size:14px}
 .form-error{margin:0 0 16px;padding:12px;border-radius:8px;background:#fef2f2;border:1px solid #fecaca;color:#991b1b;font-size:14px}
 button{width:100%;font:inherit;font-weight:600;font-size:17px;padding:14px;border:0;border-radius:8px;background:var(--brand);color:var(--on-brand);cursor:pointer}
@@ -171,13 +172,15 @@ summary{cursor:pointer;font-weight:600;color:#92400e}
 h1{font-size:22px;margin:0 0 8px}
 .result p{color:#475569;margin:0 0 8px}
 dl{text-align:left;margin:20px 0 0;border-top:1px solid #e2e8f0}
-dl div{display:flex;flex-wrap:wrap;justify-content:space-between;column-gap:16px;row-gap:2px;padding:10px 0;border-bottom:1px solid #e2e8f0}
+dl div{display:flex;justify-content:space-between;column-gap:16px;row-gap:2px;padding:10px 0;border-bottom:1px solid #e2e8f0}
+dl div.code{flex-wrap:wrap}
 dt{color:#64748b}
 dd{margin:0 0 0 auto;font-weight:600;text-align:right;overflow-wrap:anywhere}
-dd.mono{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:14px;font-weight:500}
+dd.mono{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:14px}
 .link-button{display:block;margin-top:20px;padding:14px;border-radius:8px;background:var(--brand);color:var(--on-brand);text-decoration:none;font-weight:600}
 footer{text-align:center;font-size:12px;color:#94a3b8;padding:8px 12px 24px}
-@media (max-width:420px){.card{padding:18px}.amount{font-size:28px}}
+@media (max-width:420px){.card{padding:18px}.amount{font-size:28px}input#iban{letter-spacing:0}}
+@media (max-width:360px){.brand{padding-left:12px;padding-right:12px}main{padding:0 12px 20px}.card{padding:16px}}
 `;
 
 /*
@@ -328,7 +331,10 @@ ${testIbanList()}
 	});
 }
 
-/** A row's third element marks codes (tokens, masked IBANs): set in monospace, read character by character. */
+/**
+ * A row's third element marks codes (tokens, masked IBANs): set in monospace, and moved under their
+ * label when the row is too narrow, rather than broken in the middle of a word like prose.
+ */
 type DetailRow = [term: string, detail: string | null, style?: 'mono'];
 
 function detailRows(rows: DetailRow[]): string {
@@ -336,7 +342,11 @@ function detailRows(rows: DetailRow[]): string {
 	if (present.length === 0) return '';
 	return `<dl>
 ${present
-	.map(([term, detail, style]) => `<div><dt>${escapeHtml(term)}</dt><dd${style ? ` class="${style}"` : ''}>${escapeHtml(detail)}</dd></div>`)
+	.map(([term, detail, style]) =>
+		style
+			? `<div class="code"><dt>${escapeHtml(term)}</dt><dd class="${style}">${escapeHtml(detail)}</dd></div>`
+			: `<div><dt>${escapeHtml(term)}</dt><dd>${escapeHtml(detail)}</dd></div>`,
+	)
 	.join('\n')}
 </dl>`;
 }

@@ -1,0 +1,156 @@
+#!/usr/bin/env node
+// `npm run dev`: builds the package and the sandbox, then runs the CatalystPay sandbox and a real n8n
+// (2.x, on its own Node 24, installed once into .n8n-runtime/) with this package loaded, a
+// "CatalystPay Sandbox" credential, and the example workflows imported and published. Prints where
+// to click. Ctrl-C stops everything it started.
+//
+//   npm run dev                 fresh n8n every start (the default: the examples as shipped)
+//   npm run dev -- --keep       keep the n8n data of the last run (your own workflows survive)
+//   npm run dev -- --no-build   skip the builds
+//   npm run dev -- --quiet      do not echo n8n's own log (it is always in .n8n-runtime/dev-n8n.log)
+//
+// N8N_PORT / SANDBOX_PORT change the ports (5678 / 4010).
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const require = createRequire(import.meta.url);
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const args = new Set(process.argv.slice(2));
+const known = new Set(['--keep', '--no-build', '--quiet', '--help', '-h']);
+for (const arg of args) {
+	if (!known.has(arg)) {
+		console.error(`Unknown option ${arg}. Options: --keep, --no-build, --quiet`);
+		process.exit(2);
+	}
+}
+if (args.has('--help') || args.has('-h')) {
+	console.log(fs.readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 12).map((l) => l.replace(/^\/\/ ?/, '')).join('\n'));
+	process.exit(0);
+}
+
+const n8nPort = Number(process.env.N8N_PORT || 5678);
+const sandboxPort = Number(process.env.SANDBOX_PORT || 4010);
+const userFolder = path.join(ROOT, '.n8n-runtime', 'dev');
+const logFile = path.join(ROOT, '.n8n-runtime', 'dev-n8n.log');
+
+const say = (line) => console.log(`[dev] ${line}`);
+
+function build() {
+	for (const script of ['build', 'build:sandbox']) {
+		const t0 = Date.now();
+		say(`npm run ${script}`);
+		const res = spawnSync(process.platform === 'win32' ? 'npm.cmd' : 'npm', ['run', script, '--silent'], {
+			cwd: ROOT,
+			stdio: 'inherit',
+		});
+		if (res.status !== 0) {
+			console.error(`[dev] npm run ${script} failed: fix the errors above and run npm run dev again`);
+			process.exit(1);
+		}
+		say(`  done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+	}
+}
+
+async function main() {
+	const t0 = Date.now();
+	if (!args.has('--no-build')) build();
+	const { startStack } = require('./n8n-stack.cjs');
+
+	fs.mkdirSync(path.dirname(logFile), { recursive: true });
+	const log = fs.createWriteStream(logFile, { flags: 'w' });
+	const quiet = args.has('--quiet');
+
+	let stack;
+	let stopping = false;
+	const shutdown = async (why, code = 0) => {
+		if (stopping) return;
+		stopping = true;
+		say(`${why}: stopping n8n and the sandbox...`);
+		try {
+			await stack?.stop();
+		} finally {
+			log.end();
+			say('stopped.');
+			process.exit(code);
+		}
+	};
+	// Before the stack exists (a slow first install), Ctrl-C just exits; the stack's own exit hook
+	// kills n8n's process group if it was already spawned.
+	process.on('SIGINT', () => (stack ? shutdown('Ctrl-C') : process.exit(130)));
+	process.on('SIGTERM', () => (stack ? shutdown('SIGTERM') : process.exit(143)));
+	process.on('SIGHUP', () => (stack ? shutdown('SIGHUP') : process.exit(129)));
+
+	say(`starting the sandbox and n8n (n8n's log: ${path.relative(ROOT, logFile)})`);
+	try {
+		stack = await startStack({
+			userFolder,
+			fresh: !args.has('--keep'),
+			n8nPort,
+			sandboxPort,
+			log: (line) => {
+				log.write(`[dev] ${line}\n`);
+				if (line.startsWith('[sandbox]')) console.log(line);
+				else say(line);
+			},
+			onN8nOutput: (text) => {
+				log.write(text);
+				if (!quiet) process.stdout.write(text.replace(/^(?=.)/gm, '[n8n] '));
+			},
+		});
+	} catch (error) {
+		console.error(`[dev] FAILED: ${error.message}`);
+		process.exit(1);
+	}
+
+	const { owner, sandboxConfig, sandbox } = stack;
+	const campaign = sandboxConfig.campaigns[0];
+	const banner = [
+		'',
+		'──────────────────────────────────────────────────────────────────────────────',
+		`  n8n ${stack.runtime.n8nVersion} with n8n-nodes-catalystpay is ready (${((Date.now() - t0) / 1000).toFixed(0)} s)`,
+		'',
+		`  1. Log in to n8n       ${stack.n8nUrl}`,
+		`       email             ${owner.email}`,
+		`       password          ${owner.password}   (a throwaway local account)`,
+		'     Workflows: "CatalystPay: Checkout" and "CatalystPay: Payment completed or failed" (published);',
+		'     credential "CatalystPay Sandbox" (Test button: Credentials > CatalystPay Sandbox).',
+		'',
+		`  2. Buy something       ${stack.formUrl}`,
+		'     Fill in the form; n8n creates a payment session and sends you to the hosted payment page.',
+		'',
+		'  3. Pay with a test IBAN',
+		'       DE89370400440532013000   paid        -> "Payment completed"',
+		'       DE62370400440532013001   declined    -> "Payment failed"',
+		'',
+		'  4. Watch it arrive     n8n: Overview > Executions;  sandbox deliveries:',
+		`                         ${sandbox.url}/_sandbox/deliveries`,
+		'',
+		`  Sandbox                ${sandbox.url}`,
+		`    API Key              ${sandboxConfig.apiKey}`,
+		`    Signing Secret       ${sandboxConfig.signingSecret}`,
+		`    Campaign ID          ${campaign.id}  (${campaign.name}, ${campaign.offer.amount} ${campaign.offer.currency})`,
+		`    Webhooks go to       ${stack.webhookUrl}`,
+		'',
+		args.has('--keep')
+			? '  n8n data kept in .n8n-runtime/dev/ (--keep): examples and credential re-imported.'
+			: '  n8n data is thrown away at the next start (npm run dev -- --keep keeps it).',
+		'  Ctrl-C stops n8n and the sandbox.',
+		'──────────────────────────────────────────────────────────────────────────────',
+		'',
+	].join('\n');
+	console.log(banner);
+
+	// If n8n dies on its own, take the sandbox down too and say so.
+	const watch = setInterval(() => {
+		const exited = stack.hasExited();
+		if (exited && !stopping) {
+			clearInterval(watch);
+			shutdown(`n8n exited by itself (${exited.signal ?? `code ${exited.code}`}; see ${path.relative(ROOT, logFile)})`, 1);
+		}
+	}, 500);
+}
+
+main();

@@ -1,0 +1,257 @@
+/**
+ * The product as users run it: a real n8n 2.x (pinned, from .n8n-runtime/) with this package
+ * loaded, the example workflows published, the CatalystPay sandbox, and a customer in headless
+ * Chromium. Nothing is mocked. Outcomes are read from n8n itself (its public API with an API key).
+ *
+ * One n8n for the whole file (start-up is the expensive part); the first run on a machine also
+ * installs the runtime (about 4 minutes, once).
+ */
+import type { Browser, Page } from 'playwright-core';
+
+import { sign } from '../../lib/signature';
+import { launchBrowser } from '../helpers/browser';
+import type { Execution, Stack } from './stack';
+import { eventually, executions, nodeOutput, startE2eStack } from './stack';
+
+const PAYS = 'DE89370400440532013000';
+const DECLINED = 'DE62370400440532013001';
+
+const CUSTOMER = {
+	firstName: 'Jürgen',
+	lastName: 'Müller',
+	email: 'juergen.mueller@example.com',
+	country: 'DE',
+	address: 'Musterstraße 42',
+	city: 'Köln',
+	postalCode: '50667',
+};
+
+let stack: Stack;
+let browser: Browser;
+const timings: Record<string, number> = {};
+
+beforeAll(async () => {
+	const t0 = Date.now();
+	stack = await startE2eStack();
+	timings.stackStart = Date.now() - t0;
+	const t1 = Date.now();
+	browser = await launchBrowser();
+	timings.browserLaunch = Date.now() - t1;
+}, 20 * 60 * 1000);
+
+afterAll(async () => {
+	await browser?.close();
+	await stack?.stop();
+	process.stderr.write(
+		`[e2e] n8n ${stack?.runtime.n8nVersion} on Node ${stack?.runtime.nodeVersion}; ` +
+			`stack ${JSON.stringify(stack?.timings)}; ${JSON.stringify(timings)} (ms)\n`,
+	);
+}, 60 * 1000);
+
+/** The customer's visit: the n8n checkout form, then the hosted page, paying with an IBAN. */
+async function checkoutAndPay(iban: string): Promise<{ token: string; paymentUrl: string; landedOn: string }> {
+	const context = await browser.newContext();
+	try {
+		const page: Page = await context.newPage();
+		await page.goto(stack.formUrl);
+		await page.getByLabel('First name').fill(CUSTOMER.firstName);
+		await page.getByLabel('Last name').fill(CUSTOMER.lastName);
+		await page.getByLabel('Email').fill(CUSTOMER.email);
+		await page.getByLabel('Country').selectOption(CUSTOMER.country);
+		await page.getByLabel('Address').fill(CUSTOMER.address);
+		await page.getByLabel('City').fill(CUSTOMER.city);
+		await page.getByLabel('Postal code').fill(CUSTOMER.postalCode);
+		await page.getByRole('button', { name: 'Continue to payment' }).click();
+
+		// n8n's form ending page sends the browser on to the session's payment_url.
+		const hosted = new RegExp(`^${stack.sandbox.url.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/s/(ps_[a-z0-9]+)$`);
+		await page.waitForURL(hosted, { timeout: 30000 });
+		const paymentUrl = page.url();
+		const token = (hosted.exec(paymentUrl) as RegExpExecArray)[1];
+		expect(await page.locator('#account_holder').inputValue()).toBe('Jürgen Müller');
+
+		await page.locator('#iban').fill(iban);
+		await page.locator('#pay').click();
+		await page.waitForURL(/\/done\/(success|failure)/, { timeout: 30000 });
+		return { token, paymentUrl, landedOn: page.url() };
+	} finally {
+		await context.close();
+	}
+}
+
+async function paymentExecutionsFor(token: string): Promise<Execution[]> {
+	const all = await executions(stack, stack.workflows.payments.id);
+	return all.filter((e) => nodeOutput(e, 'CatalystPay webhook')?.[0]?.payload?.session_token === token);
+}
+
+/** Waits until the sandbox has no delivery for this session in flight, so the count is final. */
+async function deliveriesSettled(token: string): Promise<Array<{ state: string; attempts: Array<{ status: number | null }> }>> {
+	return await eventually(`the sandbox's deliveries for ${token} to settle`, async () => {
+		const res = await fetch(`${stack.sandbox.url}/_sandbox/deliveries`);
+		const deliveries = ((await res.json()) as Array<{ session_token: string | null; state: string; attempts: Array<{ status: number | null }> }>).filter(
+			(d) => d.session_token === token,
+		);
+		return deliveries.length > 0 && deliveries.every((d) => d.state !== 'pending') ? deliveries : undefined;
+	});
+}
+
+describe('n8n with n8n-nodes-catalystpay', () => {
+	test('loads both nodes and the credential, without load errors, and publishes the examples', async () => {
+		// What the editor loads: the node and credential types n8n knows.
+		const nodes = (await stack.editor('GET', '/types/nodes.json')).json as Array<{ name: string }>;
+		const names = new Set(nodes.map((n) => n.name));
+		expect(names).toContain('n8n-nodes-catalystpay.catalystPay');
+		expect(names).toContain('n8n-nodes-catalystpay.catalystPayTrigger');
+		const credentials = (await stack.editor('GET', '/types/credentials.json')).json as Array<{ name: string }>;
+		expect(credentials.map((c) => c.name)).toContain('catalystPayApi');
+
+		const log = stack.n8nOutput();
+		const problems = log
+			.split('\n')
+			.filter((line) => /catalystpay|community package|failed to load|unrecognized (node|credential) type|error loading/i.test(line))
+			.filter((line) => /error|fail|unrecognized|could not/i.test(line));
+		expect(problems).toEqual([]);
+
+		for (const workflow of Object.values(stack.workflows)) {
+			const stored = await stack.api(`/workflows/${workflow.id}`);
+			expect({ name: stored.name, active: stored.active }).toEqual({ name: workflow.name, active: true });
+		}
+	});
+
+	test("the credential's Test button: OK with the sandbox key, an error with a wrong one", async () => {
+		// What the editor does: load the credential (secrets come back redacted) and send it back to
+		// /rest/credentials/test, changed or not; n8n puts the stored secrets in for the redacted ones.
+		const loaded = await stack.rest('GET', `/credentials/${stack.credential.id}?includeData=true`);
+		expect(loaded.status).toBe(200);
+		const { id, name, type, data } = loaded.json.data;
+		expect(data.apiKey).not.toBe(stack.sandboxConfig.apiKey);
+
+		const right = await stack.rest('POST', '/credentials/test', { credentials: { id, name, type, data } });
+		expect(right.status).toBe(200);
+		expect(right.json.data).toEqual({ status: 'OK', message: 'Connection successful!' });
+
+		const wrong = await stack.rest('POST', '/credentials/test', {
+			credentials: { id, name, type, data: { ...data, apiKey: 'rk_not_the_sandbox_key_0000' } },
+		});
+		expect(wrong.status).toBe(200);
+		expect(wrong.json.data.status).toBe('Error');
+		expect(wrong.json.data.message).toMatch(/did not accept this API key/);
+	});
+
+	test('a customer checks out and pays; the signed webhook runs "Payment completed" once, confirmed', async () => {
+		const t0 = Date.now();
+		const { token, paymentUrl, landedOn } = await checkoutAndPay(PAYS);
+		expect(landedOn).toMatch(new RegExp(`/done/success\\?session_token=${token}$`));
+
+		// The checkout workflow created exactly this session.
+		const checkout = (await executions(stack, stack.workflows.checkout.id)).find(
+			(e) => nodeOutput(e, 'Create payment session')?.[0]?.session_token === token,
+		);
+		expect(checkout?.status).toBe('success');
+		expect(nodeOutput(checkout as Execution, 'Create payment session')?.[0]).toMatchObject({ status: 'PENDING', payment_url: paymentUrl });
+		expect(nodeOutput(checkout as Execution, 'Checkout form')?.[0]).toMatchObject({ first_name: 'Jürgen', last_name: 'Müller', country: 'DE' });
+
+		const [execution] = await eventually('the "Payment completed" execution', async () => {
+			const found = await paymentExecutionsFor(token);
+			return found.length > 0 && found.every((e) => e.finished || e.status !== 'running') ? found : undefined;
+		});
+		const deliveries = await deliveriesSettled(token);
+		expect(deliveries.map((d) => [d.state, d.attempts.map((a) => a.status)])).toEqual([['delivered', [200]]]);
+		expect(await paymentExecutionsFor(token)).toHaveLength(1);
+
+		expect(execution).toMatchObject({ status: 'success', mode: 'webhook' });
+		const [triggered] = nodeOutput(execution, 'CatalystPay webhook') as any[];
+		expect(triggered.event).toBe('payment_session.completed');
+		expect(triggered.payload).toMatchObject({
+			session_token: token,
+			status: 'COMPLETED',
+			amount: '29.99',
+			currency: 'EUR',
+			email: CUSTOMER.email,
+			customer_name: 'Jürgen Müller',
+		});
+		expect(triggered.payload.order_number).toMatch(/^ORD-/);
+		expect(triggered.session).toMatchObject({ session_token: token, status: 'COMPLETED', order_number: triggered.payload.order_number });
+
+		expect(nodeOutput(execution, 'Payment completed')).toEqual([
+			{
+				order_number: triggered.payload.order_number,
+				amount: '29.99',
+				currency: 'EUR',
+				email: CUSTOMER.email,
+				customer_name: 'Jürgen Müller',
+				session_token: token,
+				confirmed_status: 'COMPLETED',
+			},
+		]);
+		expect(nodeOutput(execution, 'Payment failed')).toBeUndefined();
+		timings.paidFlow = Date.now() - t0;
+	});
+
+	test('a declined IBAN runs "Payment failed" instead', async () => {
+		const t0 = Date.now();
+		const { token, landedOn } = await checkoutAndPay(DECLINED);
+		expect(landedOn).toMatch(new RegExp(`/done/failure\\?session_token=${token}$`));
+
+		const [execution] = await eventually('the "Payment failed" execution', async () => {
+			const found = await paymentExecutionsFor(token);
+			return found.length > 0 ? found : undefined;
+		});
+		await deliveriesSettled(token);
+		expect(await paymentExecutionsFor(token)).toHaveLength(1);
+
+		expect(execution.status).toBe('success');
+		const [triggered] = nodeOutput(execution, 'CatalystPay webhook') as any[];
+		expect(triggered.event).toBe('payment_session.failed');
+		expect(triggered.session.status).toBe('FAILED');
+		expect(nodeOutput(execution, 'Payment completed')).toBeUndefined();
+		expect(nodeOutput(execution, 'Payment failed')).toEqual([
+			expect.objectContaining({ session_token: token, email: CUSTOMER.email, customer_name: 'Jürgen Müller', confirmed_status: 'FAILED' }),
+		]);
+		timings.declinedFlow = Date.now() - t0;
+	});
+
+	test('forged, missing and unparseable webhooks are refused and start nothing', async () => {
+		const before = (await executions(stack)).length;
+		const body = JSON.stringify({
+			session_token: 'ps_abc123def456ghi789jkl012mno345',
+			status: 'COMPLETED',
+			order_number: 'ORD-forged',
+			amount: '29.99',
+			currency: 'EUR',
+			email: 'mallory@example.com',
+			customer_name: 'Mallory Müller',
+		});
+		const post = async (payload: string, headers: Record<string, string>) => {
+			const res = await fetch(stack.webhookUrl, {
+				method: 'POST',
+				headers: { 'x-catalystpay-event': 'payment_session.completed', ...headers },
+				body: payload,
+			});
+			return { status: res.status, body: await res.text() };
+		};
+
+		const forged = await post(body, { 'content-type': 'application/json', 'x-catalystpay-signature': sign(body, 'whsec_not_the_secret') });
+		expect(forged.status).toBe(401);
+		expect(JSON.parse(forged.body).error).toMatch(/does not match/);
+
+		const missing = await post(body, { 'content-type': 'application/json' });
+		expect(missing.status).toBe(401);
+		expect(JSON.parse(missing.body).error).toMatch(/missing/);
+
+		// Sent as something other than JSON, the trigger sees the bytes and refuses them itself...
+		const notJson = await post('order=1&paid=yes', { 'content-type': 'text/plain', 'x-catalystpay-signature': 'a'.repeat(64) });
+		expect(notJson.status).toBe(400);
+		expect(JSON.parse(notJson.body).error).toMatch(/not JSON/);
+
+		// ...while a body that claims application/json but is not is refused by n8n's own body parser
+		// before the trigger runs: 422, n8n's answer, not ours.
+		const claimsJson = await post('order=1&paid=yes', { 'content-type': 'application/json', 'x-catalystpay-signature': 'a'.repeat(64) });
+		expect(claimsJson.status).toBe(422);
+		expect(JSON.parse(claimsJson.body).message).toMatch(/Failed to parse request body/);
+
+		// A little time for anything that might have started to be saved.
+		await new Promise((resolve) => setTimeout(resolve, 1500));
+		expect((await executions(stack)).length).toBe(before);
+	});
+});

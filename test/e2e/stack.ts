@@ -1,0 +1,145 @@
+/**
+ * Typed access to scripts/n8n-stack.cjs (the sandbox plus a real n8n, as `npm run dev` runs them)
+ * and small helpers for reading outcomes from n8n itself: its public API, never our own logs.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import type { Sandbox, SandboxConfig } from '../../sandbox/src';
+
+export interface HttpResult {
+	status: number;
+	headers: Headers;
+	text: string;
+	json: any;
+}
+
+export interface Workflow {
+	id: string;
+	name: string;
+	nodes: Array<{ name: string; type: string; webhookId?: string; parameters: Record<string, unknown> }>;
+}
+
+export interface Stack {
+	runtime: { nodeVersion: string; n8nVersion: string; nodeBin: string; n8nBin: string };
+	n8nUrl: string;
+	formUrl: string;
+	webhookUrl: string;
+	sandbox: Sandbox;
+	sandboxConfig: SandboxConfig;
+	owner: { email: string; password: string };
+	credential: { id: string; name: string; type: string };
+	apiKey: string;
+	workflows: { checkout: Workflow; payments: Workflow };
+	userFolder: string;
+	timings: Record<string, number>;
+	/** n8n's /rest API as the logged-in owner. */
+	rest(method: string, route: string, body?: unknown): Promise<HttpResult>;
+	/** Any editor route (/types/nodes.json, ...) as the logged-in owner. */
+	editor(method: string, route: string, body?: unknown): Promise<HttpResult>;
+	api(route: string): Promise<any>;
+	n8nOutput(): string;
+	hasExited(): { code: number | null; signal: string | null } | null;
+	stop(): Promise<void>;
+}
+
+interface StackModule {
+	startStack(options: {
+		userFolder: string;
+		fresh?: boolean;
+		install?: 'link' | 'pack';
+		n8nPort?: number;
+		sandboxPort?: number;
+		configureSandbox?: (config: SandboxConfig) => void;
+		log?: (line: string) => void;
+		onN8nOutput?: (text: string) => void;
+		logLevel?: string;
+	}): Promise<Stack>;
+}
+
+const stackModule = require('../../scripts/n8n-stack.cjs') as StackModule;
+
+function portFree(port: number): Promise<boolean> {
+	return new Promise((resolve) => {
+		const server = createServer();
+		server.once('error', () => resolve(false));
+		server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+	});
+}
+
+/** A port p with p+1 free as well (n8n's task runner broker takes the next one). */
+async function freePortPair(): Promise<number> {
+	for (let i = 0; i < 200; i++) {
+		const port = 20000 + Math.floor(Math.random() * 20000);
+		if ((await portFree(port)) && (await portFree(port + 1))) return port;
+	}
+	throw new Error('no free pair of ports on 127.0.0.1');
+}
+
+/** Starts a stack of its own (free ports, a temporary user folder) for one test file. */
+export async function startE2eStack(): Promise<Stack> {
+	const userFolder = mkdtempSync(join(tmpdir(), 'catalystpay-e2e-n8n-'));
+	const verbose = !!process.env.E2E_VERBOSE;
+	const stack = await stackModule.startStack({
+		userFolder,
+		// The packed tarball, unpacked: what a user installs, resolving n8n-workflow to n8n's own copy.
+		install: 'pack',
+		n8nPort: await freePortPair(),
+		sandboxPort: 0,
+		configureSandbox: (config) => {
+			// Short retries, so a refused delivery is final within the test.
+			config.webhooks = { maxAttempts: 3, backoffMs: 200, timeoutMs: 10000 };
+		},
+		log: (line) => verbose && process.stderr.write(`${line}\n`),
+		onN8nOutput: (text) => verbose && process.stderr.write(text),
+	});
+	const stop = stack.stop;
+	stack.stop = async () => {
+		await stop();
+		rmSync(userFolder, { recursive: true, force: true });
+	};
+	return stack;
+}
+
+export interface Execution {
+	id: string;
+	workflowId: string;
+	status: string;
+	mode: string;
+	finished: boolean;
+	data?: { resultData: { runData: Record<string, Array<{ data?: { main: Array<Array<{ json: any }>> } }>> } };
+}
+
+/** Every execution n8n has, newest first, optionally of one workflow, with its data. */
+export async function executions(stack: Stack, workflowId?: string): Promise<Execution[]> {
+	const all: Execution[] = [];
+	let cursor: string | undefined;
+	do {
+		const query = new URLSearchParams({ includeData: 'true', limit: '100' });
+		if (workflowId) query.set('workflowId', workflowId);
+		if (cursor) query.set('cursor', cursor);
+		const page = await stack.api(`/executions?${query.toString()}`);
+		all.push(...(page.data as Execution[]));
+		cursor = page.nextCursor ?? undefined;
+	} while (cursor);
+	return all;
+}
+
+/** The items a node output in an execution (first run, first output), or undefined if it did not run. */
+export function nodeOutput(execution: Execution, node: string, output = 0): any[] | undefined {
+	const runs = execution.data?.resultData.runData[node];
+	if (!runs || runs.length === 0) return undefined;
+	return (runs[0].data?.main[output] ?? []).map((item) => item.json);
+}
+
+export async function eventually<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 30000): Promise<T> {
+	const deadline = Date.now() + timeoutMs;
+	for (;;) {
+		const value = await check();
+		if (value !== undefined) return value;
+		if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
+		await new Promise((resolve) => setTimeout(resolve, 250));
+	}
+}
