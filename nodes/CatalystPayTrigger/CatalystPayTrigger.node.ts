@@ -66,20 +66,20 @@ export class CatalystPayTrigger implements INodeType {
 				description: 'Event names not in the list above, separated by commas, exactly as CatalystPay sends them in X-CatalystPay-Event',
 			},
 			{
+				displayName: 'Confirm Session Status',
+				name: 'confirmSessionStatus',
+				type: 'boolean',
+				default: true,
+				description:
+					"Whether to read the session from CatalystPay before starting, and start only if its status matches the webhook's (the integration guide's last step). When it does not match (yet), CatalystPay is told to retry later. Needs session_token among the payload's fields.",
+			},
+			{
 				displayName: 'Options',
 				name: 'options',
 				type: 'collection',
 				placeholder: 'Add Option',
 				default: {},
 				options: [
-					{
-						displayName: 'Confirm Session Status',
-						name: 'confirmSessionStatus',
-						type: 'boolean',
-						default: true,
-						description:
-							'Whether to read the session from CatalystPay before starting, and start only if its status matches the webhook. When it does not (yet), CatalystPay is told to retry later. Needs session_token in the payload.',
-					},
 					{
 						displayName: 'Ignore Repeats Within (Minutes)',
 						name: 'ignoreRepeatsMinutes',

@@ -5,6 +5,7 @@
 import type { IDataObject, IWebhookFunctions, IWebhookResponseData } from 'n8n-workflow';
 
 import { catalystPayRequest } from '../../lib/api';
+import { CatalystPayApiError } from '../../lib/apiError';
 import { CREDENTIAL_TYPE, readCredentials, signingSecrets } from '../../lib/credentials';
 import { checkSignature } from '../../lib/signature';
 import { parseSessionToken } from '../../lib/validate';
@@ -15,7 +16,6 @@ export const SIGNATURE_HEADER = 'x-catalystpay-signature';
 export const DEFAULT_REPEAT_WINDOW_MINUTES = 1440;
 
 interface TriggerOptions {
-	confirmSessionStatus?: boolean;
 	ignoreRepeatsMinutes?: number;
 }
 export const EVENT_HEADER = 'x-catalystpay-event';
@@ -95,7 +95,7 @@ export async function handleDelivery(this: IWebhookFunctions): Promise<IWebhookR
 
 	const payload = parsePayload(rawBody);
 	const output: IDataObject = { event, payload: payload as IDataObject };
-	if (options.confirmSessionStatus) {
+	if (this.getNodeParameter('confirmSessionStatus', true) as boolean) {
 		const confirmation = await confirmSession(this, event, payload).catch((error: unknown) => {
 			release(scope, key);
 			throw error;
@@ -141,9 +141,13 @@ async function confirmSession(
 			timeout: 10_000,
 		});
 	} catch (error) {
+		// An unknown session means a wrong environment (Base URL) rather than a passing fault: say so.
+		const unknown = error instanceof CatalystPayApiError && error.apiFailure.statusCode === 404;
 		return {
-			refusal: answer(context, 503, {
-				error: `Could not confirm the session with CatalystPay: ${(error as Error).message}. Retry later.`,
+			refusal: answer(context, unknown ? 422 : 503, {
+				error: unknown
+					? `CatalystPay has no session ${parsed.token}: check that the credential's Base URL is the environment that sends these webhooks`
+					: `Could not confirm the session with CatalystPay: ${(error as Error).message}. Retry later.`,
 			}),
 		};
 	}

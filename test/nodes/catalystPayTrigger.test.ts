@@ -30,7 +30,7 @@ afterEach(async () => {
 async function trigger(parameters: INodeParameters = {}, credentials: Partial<Record<'signingSecret' | 'previousSigningSecret' | 'apiKey', string>> = { signingSecret: SECRET }) {
 	const server = await startWebhookServer({
 		nodeType: new CatalystPayTrigger(),
-		parameters: { events: ['payment_session.completed'], ...parameters },
+		parameters: { events: ['payment_session.completed'], confirmSessionStatus: false, ...parameters },
 		credentials: sandboxCredentials(sandbox, credentials),
 		credentialTypes,
 	});
@@ -206,7 +206,7 @@ describe('with the sandbox sending the webhooks', () => {
 	}
 
 	test('a payment on the hosted page reaches the trigger signed, Müller included, and confirms its status', async () => {
-		const server = await trigger({ options: { confirmSessionStatus: true } }, { signingSecret: sandbox.config.signingSecret });
+		const server = await trigger({ confirmSessionStatus: true }, { signingSecret: sandbox.config.signingSecret });
 		pointWebhooksAt(server.url);
 		const token = await createSession();
 		const paid = await payOnHostedPage(sandbox, token, 'DE89 3704 0044 0532 0130 00');
@@ -230,12 +230,21 @@ describe('with the sandbox sending the webhooks', () => {
 	});
 
 	test('the session status must match: a "completed" webhook for a pending session is refused for a later retry', async () => {
-		const server = await trigger({ options: { confirmSessionStatus: true } }, { signingSecret: sandbox.config.signingSecret });
+		const server = await trigger({ confirmSessionStatus: true }, { signingSecret: sandbox.config.signingSecret });
 		const token = await createSession();
 		const body = JSON.stringify({ session_token: token, status: 'COMPLETED' });
 		const { status, call, text } = await post(server, body, signed(body, sandbox.config.signingSecret));
 		expect(status).toBe(409);
 		expect(text).toMatch(/PENDING/);
+		expect(call.workflowData).toBeUndefined();
+	});
+
+	test('a session CatalystPay does not know is refused with a message about the Base URL', async () => {
+		const server = await trigger({ confirmSessionStatus: true }, { signingSecret: sandbox.config.signingSecret });
+		const body = JSON.stringify({ session_token: 'ps_000000000000000000000000000000', status: 'COMPLETED' });
+		const { status, call, text } = await post(server, body, signed(body, sandbox.config.signingSecret));
+		expect(status).toBe(422);
+		expect(text).toMatch(/no session ps_0+: check that the credential's Base URL/);
 		expect(call.workflowData).toBeUndefined();
 	});
 
@@ -308,7 +317,7 @@ describe('the same delivery twice', () => {
 	});
 
 	test('a refused delivery is not remembered, so its retry can still start the workflow', async () => {
-		const server = await trigger({ options: { confirmSessionStatus: true } }, { signingSecret: sandbox.config.signingSecret });
+		const server = await trigger({ confirmSessionStatus: true }, { signingSecret: sandbox.config.signingSecret });
 		const response = await fetch(`${sandbox.url}/api/v1/payment-sessions/`, {
 			method: 'POST',
 			headers: { authorization: `Bearer ${sandbox.config.apiKey}`, 'content-type': 'application/json' },

@@ -39,7 +39,7 @@ beforeAll(async () => {
 	});
 	trigger = await startWebhookServer({
 		nodeType: new CatalystPayTrigger(),
-		parameters: { events: ['payment_session.completed'], options: { confirmSessionStatus: true } },
+		parameters: { events: ['payment_session.completed'], confirmSessionStatus: true },
 		credentials: sandboxCredentials(sandbox),
 		credentialTypes,
 	});
