@@ -1,18 +1,24 @@
 /**
  * CatalystPay signs `json.dumps(json.loads(body), sort_keys=True, separators=(",", ":"))` as CPython
- * computes it. This module reproduces that string byte for byte from the raw request body, without
- * going through JavaScript values: `JSON.parse` would lose big integers, the spelling of floats
- * (`1.0` vs `1`), duplicate-key order and lone surrogates, each of which changes the signed bytes.
+ * computes it. This module reproduces those bytes exactly from the raw request body, without going
+ * through JavaScript values: `JSON.parse` would lose big integers, the spelling of floats (`1.0` vs
+ * `1`), and surrogates Python keeps apart, each of which changes the signed bytes.
  *
- * It is a single-pass parser that emits the canonical text of every value as it reads it.
+ * It reads bytes, not a decoded string, and works in two passes with almost no allocation (webhook
+ * verification must stay cheap next to n8n's own work):
+ * 1. parse: every scalar's canonical text (Python's escapes, float repr, exact ints) is written once
+ *    into a leaf buffer, and the document's shape into a flat "tape" of integers;
+ * 2. emit: the tape is walked with each object's members in Python's key order, copying leaves.
+ * Each byte is thus copied a fixed number of times however deep the nesting.
  */
+
 /** Thrown for any body CPython's `json.loads` would refuse; the message says where and why. */
 export class CanonicalJsonError extends Error {
 	constructor(
 		message: string,
 		readonly position: number,
 	) {
-		super(`${message} (at character ${position})`);
+		super(`${message} (at byte ${position})`);
 		this.name = 'CanonicalJsonError';
 	}
 }
@@ -27,87 +33,37 @@ export const MAX_NESTING_DEPTH = 1000;
 /** CPython refuses to convert integers longer than this (`sys.get_int_max_str_digits()`). */
 const MAX_INT_DIGITS = 4300;
 
-const HIGH_SURROGATE_MIN = 0xd800;
-const LOW_SURROGATE_MIN = 0xdc00;
-const SURROGATE_MAX = 0xdfff;
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const HEX = [0x30, 0x31, 0x32, 0x33, 0x34, 0x35, 0x36, 0x37, 0x38, 0x39, 0x61, 0x62, 0x63, 0x64, 0x65, 0x66];
 
-const isHigh = (unit: number) => unit >= HIGH_SURROGATE_MIN && unit < LOW_SURROGATE_MIN;
-const isLow = (unit: number) => unit >= LOW_SURROGATE_MIN && unit <= SURROGATE_MAX;
+/** The letter after a backslash for the characters Python writes as two-character escapes. */
+const SHORT_ESCAPE = new Int16Array(128).fill(-1);
+SHORT_ESCAPE[0x22] = 0x22;
+SHORT_ESCAPE[0x5c] = 0x5c;
+SHORT_ESCAPE[0x08] = 0x62;
+SHORT_ESCAPE[0x0c] = 0x66;
+SHORT_ESCAPE[0x0a] = 0x6e;
+SHORT_ESCAPE[0x0d] = 0x72;
+SHORT_ESCAPE[0x09] = 0x74;
 
-/** A JSON string that is already canonical: printable ASCII without `"` or `\`. */
-const PLAIN_STRING = /"[\x20\x21\x23-\x5b\x5d-\x7e]*"/y;
-/** The JSON number grammar exactly as CPython's scanner matches it. */
-const NUMBER = /-?(?:0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?/y;
-/** Characters that end a run of literal text inside a string token. */
-const STRING_SPECIAL = /["\\\x00-\x1f]/g;
+/** What each escape letter in the input decodes to (-1: not an escape JSON knows). */
+const ESCAPE_VALUE = new Int16Array(128).fill(-1);
+ESCAPE_VALUE[0x22] = 0x22;
+ESCAPE_VALUE[0x5c] = 0x5c;
+ESCAPE_VALUE[0x2f] = 0x2f;
+ESCAPE_VALUE[0x62] = 0x08;
+ESCAPE_VALUE[0x66] = 0x0c;
+ESCAPE_VALUE[0x6e] = 0x0a;
+ESCAPE_VALUE[0x72] = 0x0d;
+ESCAPE_VALUE[0x74] = 0x09;
 
-const DECODED_ESCAPES: Record<number, string> = {
-	0x22: '"',
-	0x5c: '\\',
-	0x2f: '/',
-	0x62: '\b',
-	0x66: '\f',
-	0x6e: '\n',
-	0x72: '\r',
-	0x74: '\t',
-};
+/** Bytes that stand for themselves inside a canonical string: printable ASCII but `"` and `\`. */
+const PLAIN = new Uint8Array(256);
+for (let c = 0x20; c < 0x7f; c++) PLAIN[c] = c === 0x22 || c === 0x5c ? 0 : 1;
 
-const HEX_DIGITS = Buffer.from('0123456789abcdef', 'latin1');
-
-const isPrintableAscii = (unit: number) => unit >= 0x20 && unit < 0x7f && unit !== 0x22 && unit !== 0x5c;
-
-/**
- * Python's `ensure_ascii` output for a decoded string. Astral characters become their surrogate pair
- * and lone surrogates their own escape, which is exactly one `\uXXXX` per UTF-16 code unit.
- * Written byte by byte into a buffer: a 5 MB string of umlauts escapes in tens of milliseconds this
- * way, against a second through `String#replace`.
- */
-export function pythonAsciiString(value: string): string {
-	const length = value.length;
-	let i = 0;
-	while (i < length && isPrintableAscii(value.charCodeAt(i))) i++;
-	if (i === length) return '"' + value + '"';
-
-	const out = Buffer.allocUnsafe(2 + i + (length - i) * 6);
-	out[0] = 0x22;
-	let o = 1 + out.write(value.slice(0, i), 1, 'latin1');
-	for (; i < length; i++) {
-		const unit = value.charCodeAt(i);
-		if (isPrintableAscii(unit)) {
-			out[o++] = unit;
-			continue;
-		}
-		out[o++] = 0x5c;
-		switch (unit) {
-			case 0x22:
-			case 0x5c:
-				out[o++] = unit;
-				continue;
-			case 0x08:
-				out[o++] = 0x62;
-				continue;
-			case 0x0c:
-				out[o++] = 0x66;
-				continue;
-			case 0x0a:
-				out[o++] = 0x6e;
-				continue;
-			case 0x0d:
-				out[o++] = 0x72;
-				continue;
-			case 0x09:
-				out[o++] = 0x74;
-				continue;
-		}
-		out[o++] = 0x75;
-		out[o++] = HEX_DIGITS[unit >> 12];
-		out[o++] = HEX_DIGITS[(unit >> 8) & 15];
-		out[o++] = HEX_DIGITS[(unit >> 4) & 15];
-		out[o++] = HEX_DIGITS[unit & 15];
-	}
-	out[o++] = 0x22;
-	return out.toString('latin1', 0, o);
-}
+const isHighSurrogate = (unit: number) => unit >= 0xd800 && unit <= 0xdbff;
+const isLowSurrogate = (unit: number) => unit >= 0xdc00 && unit <= 0xdfff;
 
 /** `repr(float)` in CPython: shortest round-trip digits, exponent form outside [1e-4, 1e16). */
 export function pythonFloatRepr(value: number): string {
@@ -156,76 +112,141 @@ export function pythonFloatRepr(value: number): string {
 	return `${sign}${mantissa}e${exponent < 0 ? '-' : '+'}${magnitude}`;
 }
 
-/** An object member: its decoded key (for sorting and duplicates) and its canonical text. */
-interface Member {
-	key: string;
-	/** Code points, only for keys that hold surrogates, where UTF-16 order and code point order differ. */
-	codePoints: number[] | null;
-	text: string;
+/**
+ * Whether a plain decimal (digits, a point, digits; no exponent) is already what `repr()` prints for
+ * it, so it can be copied without converting. True when it has at most 15 significant digits (then
+ * no shorter decimal names the same double), no trailing zero after the point, and a magnitude in
+ * repr's fixed-point range [1e-4, 1e16).
+ */
+function isReprAlready(input: Buffer, firstDigit: number, fractionStart: number, end: number): boolean {
+	if (input[end - 1] === 0x30) return false;
+	let significant = fractionStart - 1 - firstDigit;
+	let i = fractionStart;
+	if (significant === 1 && input[firstDigit] === 0x30) {
+		significant = 0;
+		// 0.000d is 1e-4 at the smallest; one more zero and repr switches to exponent form.
+		while (input[i] === 0x30) i++;
+		if (i - fractionStart > 3) return false;
+	}
+	return significant + (end - i) <= 15;
+}
+
+/** A growable byte buffer. */
+class Bytes {
+	data: Buffer;
+	length = 0;
+
+	constructor(capacity: number) {
+		this.data = Buffer.allocUnsafe(Math.max(64, capacity));
+	}
+
+	reserve(extra: number): void {
+		if (this.length + extra <= this.data.length) return;
+		const bigger = Buffer.allocUnsafe(Math.max(this.data.length * 2, this.length + extra));
+		this.data.copy(bigger, 0, 0, this.length);
+		this.data = bigger;
+	}
+}
+
+/** A growable array of int32 slots. */
+class Ints {
+	data: Int32Array;
+	length = 0;
+
+	constructor(capacity: number) {
+		this.data = new Int32Array(Math.max(16, capacity));
+	}
+
+	reserve(extra: number): void {
+		if (this.length + extra <= this.data.length) return;
+		const bigger = new Int32Array(Math.max(this.data.length * 2, this.length + extra));
+		bigger.set(this.data.subarray(0, this.length));
+		this.data = bigger;
+	}
 }
 
 /**
- * Python sorts keys by code point. UTF-16 order agrees except around surrogates, so only keys that
- * contain them are compared through their code points.
+ * Working memory reused from one call to the next: allocating typed arrays costs more than
+ * canonicalizing a small webhook. Safe because a call runs start to end without yielding.
  */
-function compareMembers(a: Member, b: Member): number {
-	if (a.codePoints === null && b.codePoints === null) {
-		return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
-	}
-	const left = a.codePoints ?? codePointsOf(a.key, null);
-	const right = b.codePoints ?? codePointsOf(b.key, null);
-	const length = Math.min(left.length, right.length);
-	for (let i = 0; i < length; i++) {
-		if (left[i] !== right[i]) return left[i] - right[i];
-	}
-	return left.length - right.length;
+interface Scratch {
+	leaves: Bytes;
+	tape: Ints;
+	orders: Ints;
+	members: Ints;
 }
 
-/**
- * The Python code points of a decoded string. `splits` holds the indexes of high surrogates that
- * Python keeps apart from the low surrogate after them (they reached it as two separate characters).
- */
-function codePointsOf(value: string, splits: Set<number> | null): number[] {
-	const points: number[] = [];
-	for (let i = 0; i < value.length; i++) {
-		const unit = value.charCodeAt(i);
-		if (isHigh(unit) && i + 1 < value.length && !splits?.has(i)) {
-			const next = value.charCodeAt(i + 1);
-			if (isLow(next)) {
-				points.push((unit - HIGH_SURROGATE_MIN) * 0x400 + (next - LOW_SURROGATE_MIN) + 0x10000);
-				i++;
-				continue;
-			}
-		}
-		points.push(unit);
-	}
-	return points;
+/** Scratch larger than this is dropped after use rather than kept for the whole process. */
+const KEEP_SCRATCH_BYTES = 1 << 20;
+
+let spareScratch: Scratch | null = null;
+
+function takeScratch(): Scratch {
+	const scratch = spareScratch ?? { leaves: new Bytes(4096), tape: new Ints(1024), orders: new Ints(256), members: new Ints(256) };
+	spareScratch = null;
+	return scratch;
 }
 
-const hasSurrogate = /[\ud800-\udfff]/;
-
-/** What a decoded string token yields: its value and where Python sees split surrogate pairs. */
-interface DecodedString {
-	value: string;
-	splits: Set<number> | null;
+function returnScratch(scratch: Scratch): void {
+	const size = scratch.leaves.data.length + 4 * (scratch.tape.data.length + scratch.orders.data.length + scratch.members.data.length);
+	if (size <= KEEP_SCRATCH_BYTES) spareScratch = scratch;
 }
 
-class CanonicalParser {
+// Tape records, flat in an Int32Array. A leaf: [LEAF, start, end], a byte range holding its canonical
+// text: in the input when the token is canonical as sent (encoded as start = -1 - offset), else in
+// the leaf buffer. An array:
+// [ARRAY, count, end] then its elements. An object: [OBJECT, orderStart, count, end] then its
+// members, each [keyStart, keyEnd] (the key's canonical text) followed by the value; `orders` holds,
+// from orderStart, the tape position of each member to emit, in Python's key order without
+// duplicates. `end` is the tape position after the record's last descendant.
+const LEAF = 0;
+const ARRAY = 1;
+const OBJECT = 2;
+
+class Canonicalizer {
 	private pos = 0;
 	private depth = 0;
+	private readonly leaves: Bytes;
+	private readonly tape: Ints;
+	private readonly orders: Ints;
+	/** Member tape positions of the objects being parsed, innermost last. */
+	private readonly members: Ints;
+	/** Decoded code points of keys that are not plain ASCII, by member tape position (rare: made on demand). */
+	private keyPointsByMember: Map<number, number[]> | null = null;
+	/** Whether a duplicate key was dropped, which makes the output shorter than counted. */
+	private droppedDuplicates = false;
+	/** Set when a string needed decoding (an escape or non-ASCII), so a key must keep its code points. */
+	private decoded = false;
+	/** While set, decoded code points go here instead of to the leaves. */
+	private decodeInto: number[] | null = null;
+	/** The output's size, duplicates aside: punctuation plus leaves (in the leaf buffer or the input). */
+	private punctuation = 0;
+	private referencedBytes = 0;
+	/** End of the byte range the last string() produced. */
+	private leafEnd = 0;
 
 	constructor(
-		private readonly text: string,
-		/** Text indexes of high surrogates that the byte decoding produced apart from the next unit. */
-		private readonly textSplits: Set<number> | null,
-	) {}
+		private readonly input: Buffer,
+		scratch: Scratch,
+	) {
+		this.leaves = scratch.leaves;
+		this.tape = scratch.tape;
+		this.orders = scratch.orders;
+		this.members = scratch.members;
+		this.leaves.length = this.tape.length = this.orders.length = this.members.length = 0;
+		this.leaves.reserve(input.length + 16);
+		this.tape.reserve(input.length >> 2);
+	}
 
-	run(): string {
+	run(): Buffer {
 		this.skipWhitespace();
-		const result = this.value();
+		this.value();
 		this.skipWhitespace();
-		if (this.pos !== this.text.length) this.fail('Extra data after the JSON value');
-		return result;
+		if (this.pos !== this.input.length) this.fail('Extra data after the JSON value');
+		const out = Buffer.allocUnsafe(this.leaves.length + this.referencedBytes + this.punctuation);
+		const written = this.emit(0, out, 0);
+		// Without dropped duplicates the count is exact, and the buffer is returned as it is.
+		return this.droppedDuplicates ? out.subarray(0, written) : out;
 	}
 
 	private fail(message: string, at = this.pos): never {
@@ -233,140 +254,274 @@ class CanonicalParser {
 	}
 
 	private skipWhitespace(): void {
-		const text = this.text;
+		const input = this.input;
 		let pos = this.pos;
 		for (;;) {
-			const c = text.charCodeAt(pos);
+			const c = input[pos];
 			if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) pos++;
 			else break;
 		}
 		this.pos = pos;
 	}
 
-	private value(): string {
-		const c = this.text.charCodeAt(this.pos);
-		switch (c) {
-			case 0x22: // "
-				return this.stringToken();
-			case 0x7b: // {
-				return this.object();
-			case 0x5b: // [
-				return this.array();
-			case 0x6e: // n
-				return this.literal('null', 'null');
-			case 0x74: // t
-				return this.literal('true', 'true');
-			case 0x66: // f
-				return this.literal('false', 'false');
-			case 0x4e: // N
-				return this.literal('NaN', 'NaN');
-			case 0x49: // I
-				return this.literal('Infinity', 'Infinity');
-			case 0x2d: // -
-				if (this.text.startsWith('-Infinity', this.pos)) return this.literal('-Infinity', '-Infinity');
-				return this.number();
-			default:
-				if (c >= 0x30 && c <= 0x39) return this.number();
-				return this.fail('Expecting value');
+	private leafRecord(start: number, end = this.leaves.length): void {
+		const tape = this.tape;
+		tape.reserve(3);
+		tape.data[tape.length++] = LEAF;
+		tape.data[tape.length++] = start;
+		tape.data[tape.length++] = end;
+	}
+
+	/** A leaf whose canonical text is the input's own bytes from `start` to `end`. */
+	private inputLeaf(start: number, end: number): void {
+		this.referencedBytes += end - start;
+		this.leafRecord(-1 - start, end);
+	}
+
+	private value(): void {
+		const c = this.input[this.pos];
+		if (c === QUOTE) {
+			const start = this.string();
+			this.leafRecord(start, this.leafEnd);
+			return;
 		}
+		if (c === 0x7b) return this.object();
+		if (c === 0x5b) return this.array();
+		if ((c >= 0x30 && c <= 0x39) || c === 0x2d) {
+			if (c === 0x2d && this.input[this.pos + 1] === 0x49) return this.literal('-Infinity');
+			return this.number();
+		}
+		if (c === 0x6e) return this.literal('null');
+		if (c === 0x74) return this.literal('true');
+		if (c === 0x66) return this.literal('false');
+		if (c === 0x4e) return this.literal('NaN');
+		if (c === 0x49) return this.literal('Infinity');
+		this.fail('Expecting value');
 	}
 
-	private literal(word: string, canonical: string): string {
-		if (!this.text.startsWith(word, this.pos)) this.fail('Expecting value');
+	private literal(word: string): void {
+		const input = this.input;
+		for (let i = 0; i < word.length; i++) {
+			if (input[this.pos + i] !== word.charCodeAt(i)) this.fail('Expecting value');
+		}
+		// Python writes these literals exactly as JSON spells them.
+		this.inputLeaf(this.pos, this.pos + word.length);
 		this.pos += word.length;
-		return canonical;
 	}
 
-	private number(): string {
-		NUMBER.lastIndex = this.pos;
-		const match = NUMBER.exec(this.text);
-		if (match === null) return this.fail('Expecting value');
-		const token = match[0];
+	private number(): void {
+		const input = this.input;
 		const start = this.pos;
-		this.pos += token.length;
-		if (match[1] === undefined && match[2] === undefined) {
-			const digits = token.charCodeAt(0) === 0x2d ? token.length - 1 : token.length;
-			if (digits > MAX_INT_DIGITS) {
-				this.fail(`Integer has ${digits} digits; Python refuses more than ${MAX_INT_DIGITS}`, start);
+		let pos = start;
+		if (input[pos] === 0x2d) pos++;
+		const firstDigit = pos;
+		if (input[pos] === 0x30) pos++;
+		else if (input[pos] >= 0x31 && input[pos] <= 0x39) {
+			while (input[pos] >= 0x30 && input[pos] <= 0x39) pos++;
+		} else {
+			this.fail('Expecting value', start);
+		}
+		const integerDigits = pos - firstDigit;
+		let isFloat = false;
+		let hasExponent = false;
+		let fractionStart = -1;
+		// As CPython's scanner: a '.' or 'e' without digits after it is not part of the number.
+		if (input[pos] === 0x2e && input[pos + 1] >= 0x30 && input[pos + 1] <= 0x39) {
+			isFloat = true;
+			fractionStart = pos + 1;
+			pos += 2;
+			while (input[pos] >= 0x30 && input[pos] <= 0x39) pos++;
+		}
+		if (input[pos] === 0x65 || input[pos] === 0x45) {
+			let exponent = pos + 1;
+			if (input[exponent] === 0x2b || input[exponent] === 0x2d) exponent++;
+			if (input[exponent] >= 0x30 && input[exponent] <= 0x39) {
+				isFloat = true;
+				hasExponent = true;
+				while (input[exponent] >= 0x30 && input[exponent] <= 0x39) exponent++;
+				pos = exponent;
+			}
+		}
+		this.pos = pos;
+
+		const leaves = this.leaves;
+		const leafStart = leaves.length;
+		if (!isFloat) {
+			if (integerDigits > MAX_INT_DIGITS) {
+				this.fail(`Integer has ${integerDigits} digits; Python refuses more than ${MAX_INT_DIGITS}`, start);
 			}
 			// Python ints are exact, so the digits stand as sent; only -0 becomes 0.
-			return token === '-0' ? '0' : token;
+			this.inputLeaf(integerDigits === 1 && input[firstDigit] === 0x30 ? firstDigit : start, pos);
+			return;
 		}
-		return pythonFloatRepr(Number(token));
+		if (!hasExponent && isReprAlready(input, firstDigit, fractionStart, pos)) {
+			this.inputLeaf(start, pos);
+			return;
+		}
+		const repr = pythonFloatRepr(Number(input.toString('latin1', start, pos)));
+		leaves.reserve(repr.length);
+		leaves.length += leaves.data.write(repr, leaves.length, 'latin1');
+		this.leafRecord(leafStart);
 	}
 
-	private stringToken(): string {
-		PLAIN_STRING.lastIndex = this.pos;
-		if (PLAIN_STRING.test(this.text)) {
-			const start = this.pos;
-			this.pos = PLAIN_STRING.lastIndex;
-			return this.text.slice(start, this.pos);
+	/**
+	 * Reads the string token at `pos`. A token of printable ASCII without escapes is its own canonical
+	 * form and stays in the input; any other is decoded and re-escaped into the leaf buffer. Returns
+	 * the leaf's start (encoded as for the tape) and sets `leafEnd`.
+	 */
+	private string(): number {
+		const input = this.input;
+		const opening = this.pos;
+		let pos = opening + 1;
+		while (PLAIN[input[pos]] === 1) pos++;
+		if (input[pos] === QUOTE) {
+			this.pos = pos + 1;
+			this.referencedBytes += this.pos - opening;
+			this.leafEnd = this.pos;
+			return -1 - opening;
 		}
-		return pythonAsciiString(this.decodeString().value);
-	}
 
-	/** Reads the string token at `pos` (which is a `"`) and returns its decoded value. */
-	private decodeString(): DecodedString {
-		const text = this.text;
-		const start = this.pos;
-		let pos = start + 1;
-		let value = '';
-		let splits: Set<number> | null = null;
-		const split = (index: number) => (splits ??= new Set()).add(index);
-
+		const leaves = this.leaves;
+		const start = leaves.length;
+		leaves.reserve(pos - opening + 1);
+		input.copy(leaves.data, leaves.length, opening, pos);
+		leaves.length += pos - opening;
 		for (;;) {
-			STRING_SPECIAL.lastIndex = pos;
-			const found = STRING_SPECIAL.exec(text);
-			if (found === null) this.fail('Unterminated string starting', start);
-			const end = found.index;
-			if (end > pos) {
-				// Python keeps an escaped high surrogate apart from a literal low one after it.
-				if (value.length > 0 && isHigh(value.charCodeAt(value.length - 1)) && isLow(text.charCodeAt(pos))) {
-					split(value.length - 1);
-				}
-				if (this.textSplits !== null) {
-					for (let i = pos; i < end - 1; i++) {
-						if (this.textSplits.has(i)) split(value.length + i - pos);
-					}
-				}
-				value += text.slice(pos, end);
-			}
-			const c = text.charCodeAt(end);
-			if (c === 0x22) {
-				this.pos = end + 1;
-				return { value, splits };
-			}
-			if (c !== 0x5c) this.fail('Invalid control character in string', end);
-
-			const kind = text.charCodeAt(end + 1);
-			if (kind !== 0x75) {
-				const decoded = DECODED_ESCAPES[kind];
-				if (decoded === undefined) this.fail('Invalid \\escape', end);
-				value += decoded;
-				pos = end + 2;
+			const c = input[pos];
+			if (PLAIN[c] === 1) {
+				leaves.reserve(1);
+				leaves.data[leaves.length++] = c;
+				pos++;
 				continue;
 			}
-			const unit = this.hex4(end + 2);
-			pos = end + 6;
-			if (isHigh(unit) && text.charCodeAt(pos) === 0x5c && text.charCodeAt(pos + 1) === 0x75) {
-				const next = this.hex4(pos + 2);
-				if (isLow(next)) {
-					value += String.fromCharCode(unit, next);
-					pos += 6;
-					continue;
-				}
-			} else if (isLow(unit) && value.length > 0 && isHigh(value.charCodeAt(value.length - 1))) {
-				// A literal high surrogate followed by an escaped low one stays two code points.
-				split(value.length - 1);
+			if (c === QUOTE) break;
+			if (c === undefined) this.fail('Unterminated string starting', opening);
+			if (c < 0x20) this.fail('Invalid control character in string', pos);
+			// One input byte can become a six-byte \uXXXX escape.
+			leaves.reserve(6 * (input.length - pos) + 16);
+			if (c === BACKSLASH) pos = this.escape(pos);
+			else if (c >= 0x80) pos = this.utf8(pos);
+			else {
+				// DEL: a literal character that Python still escapes.
+				this.codePoint(c);
+				pos++;
 			}
-			value += String.fromCharCode(unit);
+		}
+		leaves.reserve(1);
+		leaves.data[leaves.length++] = QUOTE;
+		this.pos = pos + 1;
+		this.leafEnd = leaves.length;
+		return start;
+	}
+
+	/** Writes one UTF-16 code unit as Python's ensure_ascii does. */
+	private unit(unit: number): void {
+		const leaves = this.leaves;
+		const data = leaves.data;
+		if (unit >= 0x20 && unit < 0x7f && unit !== QUOTE && unit !== BACKSLASH) {
+			data[leaves.length++] = unit;
+			return;
+		}
+		const short = unit < 0x80 ? SHORT_ESCAPE[unit] : -1;
+		data[leaves.length++] = BACKSLASH;
+		if (short >= 0) {
+			data[leaves.length++] = short;
+			return;
+		}
+		data[leaves.length++] = 0x75;
+		data[leaves.length++] = HEX[(unit >> 12) & 15];
+		data[leaves.length++] = HEX[(unit >> 8) & 15];
+		data[leaves.length++] = HEX[(unit >> 4) & 15];
+		data[leaves.length++] = HEX[unit & 15];
+	}
+
+	/** One decoded code point; astral ones are written as their surrogate pair. */
+	private codePoint(point: number): void {
+		if (this.decodeInto !== null) {
+			this.decodeInto.push(point);
+			return;
+		}
+		this.decoded = true;
+		if (point >= 0x10000) {
+			const offset = point - 0x10000;
+			this.unit(0xd800 + (offset >> 10));
+			this.unit(0xdc00 + (offset & 0x3ff));
+		} else {
+			this.unit(point);
 		}
 	}
 
 	private hex4(at: number): number {
-		const digits = this.text.slice(at, at + 4);
-		if (!/^[0-9a-fA-F]{4}$/.test(digits)) this.fail('Invalid \\uXXXX escape', at - 2);
-		return parseInt(digits, 16);
+		const input = this.input;
+		let value = 0;
+		for (let i = at; i < at + 4; i++) {
+			const c = input[i];
+			const digit =
+				c >= 0x30 && c <= 0x39 ? c - 0x30 : c >= 0x61 && c <= 0x66 ? c - 0x57 : c >= 0x41 && c <= 0x46 ? c - 0x37 : -1;
+			if (digit < 0) this.fail('Invalid \\uXXXX escape', at - 2);
+			value = value * 16 + digit;
+		}
+		return value;
+	}
+
+	/** The backslash escape at `pos`; returns the position after it. */
+	private escape(pos: number): number {
+		const input = this.input;
+		const kind = input[pos + 1];
+		if (kind !== 0x75) {
+			const decoded = kind < 0x80 ? ESCAPE_VALUE[kind] : -1;
+			if (decoded < 0) this.fail('Invalid \\escape', pos);
+			this.codePoint(decoded);
+			return pos + 2;
+		}
+		const unit = this.hex4(pos + 2);
+		// Python pairs an escaped high surrogate only with an escaped low one right after it.
+		if (isHighSurrogate(unit) && input[pos + 6] === BACKSLASH && input[pos + 7] === 0x75) {
+			const next = this.hex4(pos + 8);
+			if (isLowSurrogate(next)) {
+				this.codePoint(0x10000 + ((unit - 0xd800) << 10) + (next - 0xdc00));
+				return pos + 12;
+			}
+		}
+		this.codePoint(unit);
+		return pos + 6;
+	}
+
+	/**
+	 * The UTF-8 sequence at `pos`, decoded as Python's 'surrogatepass' handler does: strict UTF-8,
+	 * except that encoded surrogates pass, each one a code point of its own.
+	 */
+	private utf8(pos: number): number {
+		const input = this.input;
+		const first = input[pos];
+		let point: number;
+		let size: number;
+		let low = 0x80;
+		let high = 0xbf;
+		if (first >= 0xc2 && first <= 0xdf) {
+			size = 2;
+			point = first & 0x1f;
+		} else if (first >= 0xe0 && first <= 0xef) {
+			size = 3;
+			point = first & 0x0f;
+			if (first === 0xe0) low = 0xa0;
+		} else if (first >= 0xf0 && first <= 0xf4) {
+			size = 4;
+			point = first & 0x07;
+			if (first === 0xf0) low = 0x90;
+			if (first === 0xf4) high = 0x8f;
+		} else {
+			return this.fail('Body is not valid UTF-8', pos);
+		}
+		for (let k = 1; k < size; k++) {
+			const next = input[pos + k];
+			const min = k === 1 ? low : 0x80;
+			const max = k === 1 ? high : 0xbf;
+			if (next === undefined || next < min || next > max) this.fail('Body is not valid UTF-8', pos);
+			point = (point << 6) | (next & 0x3f);
+		}
+		this.codePoint(point);
+		return pos + size;
 	}
 
 	private enter(): void {
@@ -375,220 +530,344 @@ class CanonicalParser {
 		}
 	}
 
-	private object(): string {
+	private array(): void {
 		this.enter();
-		const text = this.text;
+		const input = this.input;
+		const tape = this.tape;
+		tape.reserve(3);
+		const record = tape.length;
+		tape.data[tape.length++] = ARRAY;
+		tape.length += 2;
 		this.pos++;
 		this.skipWhitespace();
-		const members: Member[] = [];
-		let needsCodePoints = false;
-
-		if (text.charCodeAt(this.pos) === 0x7d) {
+		let count = 0;
+		if (input[this.pos] === 0x5d) {
 			this.pos++;
-			this.depth--;
-			return '{}';
-		}
-		for (;;) {
-			if (text.charCodeAt(this.pos) !== 0x22) {
-				this.fail('Expecting property name enclosed in double quotes');
+		} else {
+			for (;;) {
+				this.value();
+				count++;
+				this.skipWhitespace();
+				const c = input[this.pos++];
+				if (c === 0x5d) break;
+				if (c !== 0x2c) this.fail("Expecting ',' delimiter", this.pos - 1);
+				this.skipWhitespace();
 			}
-			let key: string;
-			let keyText: string;
-			let codePoints: number[] | null = null;
-			PLAIN_STRING.lastIndex = this.pos;
-			if (PLAIN_STRING.test(text)) {
-				keyText = text.slice(this.pos, PLAIN_STRING.lastIndex);
-				key = keyText.slice(1, -1);
-				this.pos = PLAIN_STRING.lastIndex;
-			} else {
-				const decoded = this.decodeString();
-				key = decoded.value;
-				keyText = pythonAsciiString(key);
-				if (hasSurrogate.test(key)) {
-					codePoints = codePointsOf(key, decoded.splits);
-					needsCodePoints = true;
+		}
+		tape.data[record + 1] = count;
+		tape.data[record + 2] = tape.length;
+		this.punctuation += 2 + Math.max(0, count - 1);
+		this.depth--;
+	}
+
+	private object(): void {
+		this.enter();
+		const input = this.input;
+		const tape = this.tape;
+		const members = this.members;
+		tape.reserve(4);
+		const record = tape.length;
+		tape.data[tape.length++] = OBJECT;
+		tape.length += 3;
+		const firstMember = members.length;
+		let plain = true;
+		this.pos++;
+		this.skipWhitespace();
+		if (input[this.pos] === 0x7d) {
+			this.pos++;
+		} else {
+			for (;;) {
+				if (input[this.pos] !== QUOTE) this.fail('Expecting property name enclosed in double quotes');
+				tape.reserve(2);
+				const member = tape.length;
+				members.reserve(1);
+				members.data[members.length++] = member;
+				const keyPos = this.pos;
+				this.decoded = false;
+				const keyStart = this.string();
+				// A plain key compares as its bytes; one that needed decoding keeps its code points.
+				if (this.decoded) {
+					(this.keyPointsByMember ??= new Map()).set(member, this.keyCodePoints(keyPos));
+					plain = false;
 				}
+				tape.data[tape.length++] = keyStart;
+				tape.data[tape.length++] = this.leafEnd;
+				this.skipWhitespace();
+				if (input[this.pos] !== 0x3a) this.fail("Expecting ':' delimiter");
+				this.pos++;
+				this.skipWhitespace();
+				this.value();
+				this.skipWhitespace();
+				const c = input[this.pos++];
+				if (c === 0x7d) break;
+				if (c !== 0x2c) this.fail("Expecting ',' delimiter", this.pos - 1);
+				this.skipWhitespace();
 			}
-			this.skipWhitespace();
-			if (text.charCodeAt(this.pos) !== 0x3a) this.fail("Expecting ':' delimiter");
-			this.pos++;
-			this.skipWhitespace();
-			members.push({ key, codePoints, text: keyText + ':' + this.value() });
-			this.skipWhitespace();
-			const c = text.charCodeAt(this.pos);
-			this.pos++;
-			if (c === 0x7d) break;
-			if (c !== 0x2c) this.fail("Expecting ',' delimiter", this.pos - 1);
-			this.skipWhitespace();
 		}
+		const count = members.length - firstMember;
+		tape.data[record + 1] = this.orders.length;
+		tape.data[record + 2] = this.sortMembers(firstMember, count, plain);
+		tape.data[record + 3] = tape.length;
+		members.length = firstMember;
+		this.punctuation += 2 + count + Math.max(0, count - 1);
 		this.depth--;
-		return '{' + sortedMembers(members, needsCodePoints) + '}';
 	}
 
-	private array(): string {
-		this.enter();
-		const text = this.text;
-		this.pos++;
-		this.skipWhitespace();
-		if (text.charCodeAt(this.pos) === 0x5d) {
-			this.pos++;
-			this.depth--;
-			return '[]';
-		}
-		let out = '[';
+	/** The code points of the (already validated) key token at `keyPos`, as Python decodes it. */
+	private keyCodePoints(keyPos: number): number[] {
+		const input = this.input;
+		const points: number[] = [];
+		this.decodeInto = points;
+		let pos = keyPos + 1;
 		for (;;) {
-			out += this.value();
-			this.skipWhitespace();
-			const c = text.charCodeAt(this.pos);
-			this.pos++;
-			if (c === 0x5d) break;
-			if (c !== 0x2c) this.fail("Expecting ',' delimiter", this.pos - 1);
-			this.skipWhitespace();
-			out += ',';
+			const c = input[pos];
+			if (c === QUOTE) break;
+			if (c === BACKSLASH) pos = this.escape(pos);
+			else if (c >= 0x80) pos = this.utf8(pos);
+			else {
+				points.push(c);
+				pos++;
+			}
 		}
-		this.depth--;
-		return out + ']';
+		this.decodeInto = null;
+		return points;
+	}
+
+	/**
+	 * Plain keys are printable ASCII without escapes, left in the input: their bytes are their code
+	 * points.
+	 */
+	private comparePlainKeys(a: number, b: number): number {
+		const tape = this.tape.data;
+		const leaves = this.input;
+		let i = -tape[a];
+		let j = -tape[b];
+		const iEnd = tape[a + 1] - 1;
+		const jEnd = tape[b + 1] - 1;
+		while (i < iEnd && j < jEnd) {
+			const difference = leaves[i++] - leaves[j++];
+			if (difference !== 0) return difference;
+		}
+		return iEnd - i - (jEnd - j);
+	}
+
+	private compareKeys(a: number, b: number): number {
+		const aPoints = this.keyPointsByMember?.get(a);
+		const bPoints = this.keyPointsByMember?.get(b);
+		if (aPoints === undefined && bPoints === undefined) return this.comparePlainKeys(a, b);
+		const left = aPoints ?? this.plainCodePoints(a);
+		const right = bPoints ?? this.plainCodePoints(b);
+		const length = Math.min(left.length, right.length);
+		for (let k = 0; k < length; k++) {
+			if (left[k] !== right[k]) return left[k] - right[k];
+		}
+		return left.length - right.length;
+	}
+
+	private plainCodePoints(member: number): number[] {
+		const tape = this.tape.data;
+		return Array.from(this.input.subarray(-tape[member], tape[member + 1] - 1));
+	}
+
+	/**
+	 * Python's order: by code point; of equal keys the last one wins (dict assignment). Appends the
+	 * member positions to emit to `orders`; returns how many.
+	 */
+	private sortMembers(first: number, count: number, plain: boolean): number {
+		const members = this.members.data;
+		const compare = plain ? this.comparePlainKeys : this.compareKeys;
+		const orders = this.orders;
+		orders.reserve(count);
+		const start = orders.length;
+		const sorted = orders.data;
+		for (let i = 0; i < count; i++) sorted[start + i] = members[first + i];
+		let inOrder = true;
+		for (let i = start + 1; i < start + count; i++) {
+			if (compare.call(this, sorted[i - 1], sorted[i]) >= 0) {
+				inOrder = false;
+				break;
+			}
+		}
+		if (inOrder) {
+			orders.length += count;
+			return count;
+		}
+		if (count <= 24) {
+			// Insertion sort in place: objects are small, and it is stable (equal keys keep arrival order).
+			for (let i = start + 1; i < start + count; i++) {
+				const member = sorted[i];
+				let j = i - 1;
+				while (j >= start && compare.call(this, sorted[j], member) > 0) {
+					sorted[j + 1] = sorted[j];
+					j--;
+				}
+				sorted[j + 1] = member;
+			}
+		} else {
+			// Array#sort is stable too.
+			const list = Array.from(sorted.subarray(start, start + count));
+			list.sort((a, b) => compare.call(this, a, b));
+			sorted.set(list, start);
+		}
+		// Of each run of equal keys, keep the last: Python's dict keeps the last value.
+		let kept = start;
+		for (let i = start; i < start + count; i++) {
+			if (i + 1 < start + count && compare.call(this, sorted[i], sorted[i + 1]) === 0) {
+				this.droppedDuplicates = true;
+				continue;
+			}
+			sorted[kept++] = sorted[i];
+		}
+		orders.length = kept;
+		return kept - start;
+	}
+
+	/** Writes the value at tape position `at` into `out` from `offset`; returns the offset after it. */
+	private emit(at: number, out: Buffer, offset: number): number {
+		const tape = this.tape.data;
+		const kind = tape[at];
+		if (kind === LEAF) return this.copyLeaf(tape[at + 1], tape[at + 2], out, offset);
+		if (kind === ARRAY) {
+			const count = tape[at + 1];
+			let next = at + 3;
+			out[offset++] = 0x5b;
+			for (let i = 0; i < count; i++) {
+				if (i > 0) out[offset++] = 0x2c;
+				offset = this.emit(next, out, offset);
+				next = this.next(next);
+			}
+			out[offset++] = 0x5d;
+			return offset;
+		}
+		const orders = this.orders.data;
+		const orderStart = tape[at + 1];
+		const count = tape[at + 2];
+		out[offset++] = 0x7b;
+		for (let i = 0; i < count; i++) {
+			if (i > 0) out[offset++] = 0x2c;
+			const member = orders[orderStart + i];
+			offset = this.copyLeaf(tape[member], tape[member + 1], out, offset);
+			out[offset++] = 0x3a;
+			offset = this.emit(member + 2, out, offset);
+		}
+		out[offset++] = 0x7d;
+		return offset;
+	}
+
+	private copyLeaf(encodedStart: number, end: number, out: Buffer, offset: number): number {
+		const from = encodedStart < 0 ? this.input : this.leaves.data;
+		const start = encodedStart < 0 ? -1 - encodedStart : encodedStart;
+		// Short leaves are copied by hand: Buffer#copy costs more than the bytes it saves.
+		if (end - start < 96) {
+			for (let i = start; i < end; i++) out[offset++] = from[i];
+			return offset;
+		}
+		return offset + from.copy(out, offset, start, end);
+	}
+
+	/** The tape position after the value at `at`. */
+	private next(at: number): number {
+		const kind = this.tape.data[at];
+		if (kind === LEAF) return at + 3;
+		return this.tape.data[at + (kind === ARRAY ? 2 : 3)];
 	}
 }
 
-/** Sorted by code point; of duplicate keys the last one wins, as in a Python dict. */
-function sortedMembers(members: Member[], byCodePoint: boolean): string {
-	if (members.length === 1) return members[0].text;
-	// Array#sort is stable, so equal keys stay in arrival order and the last of each run wins.
-	members.sort(byCodePoint ? compareMembers : (a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-	let out = '';
-	for (let i = 0; i < members.length; i++) {
-		if (i + 1 < members.length && compareMembers(members[i], members[i + 1]) === 0) continue;
-		out += out.length === 0 ? members[i].text : ',' + members[i].text;
+/** Appends `point` as UTF-8, surrogates as their own three bytes (Python's 'surrogatepass'). */
+function writeWtf8(bytes: number[], point: number): void {
+	if (point < 0x80) bytes.push(point);
+	else if (point < 0x800) bytes.push(0xc0 | (point >> 6), 0x80 | (point & 0x3f));
+	else if (point < 0x10000) bytes.push(0xe0 | (point >> 12), 0x80 | ((point >> 6) & 0x3f), 0x80 | (point & 0x3f));
+	else {
+		bytes.push(0xf0 | (point >> 18), 0x80 | ((point >> 12) & 0x3f), 0x80 | ((point >> 6) & 0x3f), 0x80 | (point & 0x3f));
 	}
-	return out;
 }
 
-const utf8Decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
-
-/** The text CPython's `json.loads(bytes)` decodes, with its split surrogate pairs. */
-interface DecodedBody {
-	text: string;
-	splits: Set<number> | null;
+/** UTF-16 code units to bytes: valid pairs as one code point, lone surrogates as themselves. */
+function unitsToWtf8(unit: (index: number) => number, count: number): Buffer {
+	const bytes: number[] = [];
+	for (let i = 0; i < count; i++) {
+		const first = unit(i);
+		if (isHighSurrogate(first) && i + 1 < count && isLowSurrogate(unit(i + 1))) {
+			writeWtf8(bytes, 0x10000 + ((first - 0xd800) << 10) + (unit(i + 1) - 0xdc00));
+			i++;
+		} else {
+			writeWtf8(bytes, first);
+		}
+	}
+	return Buffer.from(bytes);
 }
 
-/** `json.detect_encoding`, then `bytes.decode(encoding, 'surrogatepass')`. */
-export function decodeBody(bytes: Uint8Array): DecodedBody {
-	const b = bytes;
+function utf16(bytes: Uint8Array, bigEndian: boolean): Buffer {
+	if (bytes.length % 2 !== 0) throw new CanonicalJsonError('Body is truncated UTF-16', bytes.length - 1);
+	const unit = bigEndian
+		? (i: number) => (bytes[2 * i] << 8) | bytes[2 * i + 1]
+		: (i: number) => bytes[2 * i] | (bytes[2 * i + 1] << 8);
+	return unitsToWtf8(unit, bytes.length / 2);
+}
+
+function utf32(bytes: Uint8Array, bigEndian: boolean): Buffer {
+	if (bytes.length % 4 !== 0) throw new CanonicalJsonError('Body is truncated UTF-32', bytes.length - 1);
+	const out: number[] = [];
+	for (let i = 0; i < bytes.length; i += 4) {
+		const point = bigEndian
+			? ((bytes[i] << 24) | (bytes[i + 1] << 16) | (bytes[i + 2] << 8) | bytes[i + 3]) >>> 0
+			: ((bytes[i + 3] << 24) | (bytes[i + 2] << 16) | (bytes[i + 1] << 8) | bytes[i]) >>> 0;
+		if (point > 0x10ffff) throw new CanonicalJsonError('Body is not valid UTF-32', i);
+		// Each UTF-32 unit is its own code point, even two surrogates side by side.
+		writeWtf8(out, point);
+	}
+	return Buffer.from(out);
+}
+
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/**
+ * The body as bytes that hold one UTF-8 sequence per Python code point. Bytes are read as
+ * `json.loads(bytes)` reads them (`json.detect_encoding`, then 'surrogatepass'); a string as
+ * `json.loads(str)` reads it.
+ */
+function pythonBytes(body: string | Uint8Array): Buffer {
+	if (typeof body === 'string') {
+		if (body.charCodeAt(0) === 0xfeff) {
+			throw new CanonicalJsonError('Unexpected UTF-8 BOM (Python refuses it in a decoded string)', 0);
+		}
+		if (!LONE_SURROGATE.test(body)) return Buffer.from(body, 'utf8');
+		return unitsToWtf8((i) => body.charCodeAt(i), body.length);
+	}
+	const b = Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
 	const length = b.length;
 	if (length >= 4 && ((b[0] === 0 && b[1] === 0 && b[2] === 0xfe && b[3] === 0xff) || (b[0] === 0xff && b[1] === 0xfe && b[2] === 0 && b[3] === 0))) {
-		return decodeUtf32(b.subarray(4), b[0] === 0);
+		return utf32(b.subarray(4), b[0] === 0);
 	}
 	if (length >= 2 && ((b[0] === 0xfe && b[1] === 0xff) || (b[0] === 0xff && b[1] === 0xfe))) {
-		return decodeUtf16(b.subarray(2), b[0] === 0xfe);
+		return utf16(b.subarray(2), b[0] === 0xfe);
 	}
-	if (length >= 3 && b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf) return decodeUtf8(b.subarray(3));
+	if (length >= 3 && b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf) return b.subarray(3);
 	if (length >= 4) {
-		if (b[0] === 0) return b[1] ? decodeUtf16(b, true) : decodeUtf32(b, true);
-		if (b[1] === 0) return b[2] || b[3] ? decodeUtf16(b, false) : decodeUtf32(b, false);
+		if (b[0] === 0) return b[1] ? utf16(b, true) : utf32(b, true);
+		if (b[1] === 0) return b[2] || b[3] ? utf16(b, false) : utf32(b, false);
 	} else if (length === 2) {
-		if (b[0] === 0) return decodeUtf16(b, true);
-		if (b[1] === 0) return decodeUtf16(b, false);
+		if (b[0] === 0) return utf16(b, true);
+		if (b[1] === 0) return utf16(b, false);
 	}
-	return decodeUtf8(b);
+	// Plain UTF-8: validated where it matters, inside strings (elsewhere only ASCII is valid JSON).
+	return b;
 }
 
-function decodeUtf8(bytes: Uint8Array): DecodedBody {
+/**
+ * CPython's canonical form of a webhook body, as bytes (pure ASCII):
+ * `json.dumps(json.loads(body), sort_keys=True, separators=(",", ":"))`.
+ * Throws `CanonicalJsonError` for anything `json.loads` would refuse.
+ */
+export function canonicalBytes(body: string | Uint8Array): Buffer {
+	const input = pythonBytes(body);
+	const scratch = takeScratch();
 	try {
-		return { text: utf8Decoder.decode(bytes), splits: null };
-	} catch {
-		// Strict UTF-8 refuses encoded surrogates, which Python lets through: decide byte by byte.
-		return decodeUtf8SurrogatePass(bytes);
+		return new Canonicalizer(input, scratch).run();
+	} finally {
+		returnScratch(scratch);
 	}
-}
-
-/** Strict UTF-8 that also lets encoded surrogates through, as Python's 'surrogatepass' does. */
-function decodeUtf8SurrogatePass(b: Uint8Array): DecodedBody {
-	const units: number[] = [];
-	let splits: Set<number> | null = null;
-	let previousWasLoneHigh = false;
-	const invalid = (at: number): never => {
-		throw new CanonicalJsonError('Body is not valid UTF-8', at);
-	};
-	for (let i = 0; i < b.length; ) {
-		const first = b[i];
-		let point: number;
-		let size: number;
-		if (first < 0x80) {
-			point = first;
-			size = 1;
-		} else if (first >= 0xc2 && first <= 0xdf) {
-			size = 2;
-			point = first & 0x1f;
-		} else if (first >= 0xe0 && first <= 0xef) {
-			size = 3;
-			point = first & 0x0f;
-		} else if (first >= 0xf0 && first <= 0xf4) {
-			size = 4;
-			point = first & 0x07;
-		} else {
-			return invalid(i);
-		}
-		if (i + size > b.length) invalid(i);
-		for (let k = 1; k < size; k++) {
-			const next = b[i + k];
-			if ((next & 0xc0) !== 0x80) invalid(i);
-			point = (point << 6) | (next & 0x3f);
-		}
-		if ((size === 3 && point < 0x800) || (size === 4 && (point < 0x10000 || point > 0x10ffff))) invalid(i);
-		i += size;
-		if (point >= 0x10000) {
-			point -= 0x10000;
-			units.push(HIGH_SURROGATE_MIN + (point >> 10), LOW_SURROGATE_MIN + (point & 0x3ff));
-			previousWasLoneHigh = false;
-			continue;
-		}
-		if (previousWasLoneHigh && isLow(point)) (splits ??= new Set()).add(units.length - 1);
-		previousWasLoneHigh = isHigh(point);
-		units.push(point);
-	}
-	return { text: unitsToString(units), splits };
-}
-
-function decodeUtf16(b: Uint8Array, bigEndian: boolean): DecodedBody {
-	if (b.length % 2 !== 0) throw new CanonicalJsonError('Body is truncated UTF-16', b.length - 1);
-	const units = new Array<number>(b.length / 2);
-	for (let i = 0; i < units.length; i++) {
-		units[i] = bigEndian ? (b[2 * i] << 8) | b[2 * i + 1] : b[2 * i] | (b[2 * i + 1] << 8);
-	}
-	// Adjacent high and low units always pair in UTF-16, so Python never splits them here.
-	return { text: unitsToString(units), splits: null };
-}
-
-function decodeUtf32(b: Uint8Array, bigEndian: boolean): DecodedBody {
-	if (b.length % 4 !== 0) throw new CanonicalJsonError('Body is truncated UTF-32', b.length - 1);
-	const units: number[] = [];
-	let splits: Set<number> | null = null;
-	let previousWasHigh = false;
-	for (let i = 0; i < b.length; i += 4) {
-		const point = bigEndian
-			? ((b[i] << 24) | (b[i + 1] << 16) | (b[i + 2] << 8) | b[i + 3]) >>> 0
-			: ((b[i + 3] << 24) | (b[i + 2] << 16) | (b[i + 1] << 8) | b[i]) >>> 0;
-		if (point > 0x10ffff) throw new CanonicalJsonError('Body is not valid UTF-32', i);
-		if (point >= 0x10000) {
-			const offset = point - 0x10000;
-			units.push(HIGH_SURROGATE_MIN + (offset >> 10), LOW_SURROGATE_MIN + (offset & 0x3ff));
-			previousWasHigh = false;
-			continue;
-		}
-		if (previousWasHigh && isLow(point)) (splits ??= new Set()).add(units.length - 1);
-		previousWasHigh = isHigh(point);
-		units.push(point);
-	}
-	return { text: unitsToString(units), splits };
-}
-
-function unitsToString(units: number[]): string {
-	let out = '';
-	for (let i = 0; i < units.length; i += 8192) {
-		out += String.fromCharCode(...units.slice(i, i + 8192));
-	}
-	return out;
 }
 
 /**
@@ -600,15 +879,5 @@ function unitsToString(units: number[]): string {
  * `json.loads` would refuse.
  */
 export function canonicalize(body: string | Uint8Array): string {
-	let text: string;
-	let splits: Set<number> | null = null;
-	if (typeof body === 'string') {
-		if (body.charCodeAt(0) === 0xfeff) {
-			throw new CanonicalJsonError('Unexpected UTF-8 BOM (Python refuses it in a decoded string)', 0);
-		}
-		text = body;
-	} else {
-		({ text, splits } = decodeBody(body));
-	}
-	return new CanonicalParser(text, splits).run();
+	return canonicalBytes(body).toString('latin1');
 }

@@ -4,25 +4,20 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
-import { canonicalize, CanonicalJsonError } from './canonicalJson';
+import { canonicalBytes, CanonicalJsonError } from './canonicalJson';
 
-export { canonicalize, CanonicalJsonError } from './canonicalJson';
+export { canonicalBytes, canonicalize, CanonicalJsonError } from './canonicalJson';
 
-/** HMAC-SHA256 of the canonical JSON, as lowercase hex, the way CatalystPay signs a webhook. */
-export function signCanonical(canonical: string, secret: string): string {
-	return createHmac('sha256', secret).update(canonical, 'utf8').digest('hex');
-}
-
-/** Signs a body as CatalystPay does: canonicalize, then HMAC. Throws for a body that is not JSON. */
+/** Signs a body as CatalystPay does: canonicalize, then HMAC-SHA256 as lowercase hex. Throws for a body that is not JSON. */
 export function sign(body: string | Uint8Array, secret: string): string {
-	return signCanonical(canonicalize(body), secret);
+	return createHmac('sha256', secret).update(canonicalBytes(body)).digest('hex');
 }
 
 /** Why a webhook was refused; each maps to one answer the trigger gives. */
 export type SignatureFailure = 'no-secret' | 'missing-signature' | 'malformed-signature' | 'not-json' | 'mismatch';
 
 export type SignatureCheck =
-	| { valid: true; canonical: string }
+	| { valid: true; /** The canonical JSON that was signed (ASCII bytes). */ canonical: Buffer }
 	| { valid: false; reason: SignatureFailure; detail?: string };
 
 const HEX_SHA256 = /^[0-9a-fA-F]{64}$/;
@@ -50,18 +45,19 @@ export function checkSignature(
 		// Buffer.from(hex) silently stops at the first bad character, so the shape is checked first.
 		if (!HEX_SHA256.test(signature)) return { valid: false, reason: 'malformed-signature' };
 
-		let canonical: string;
+		let canonical: Buffer;
 		try {
-			canonical = canonicalize(body);
+			canonical = canonicalBytes(body);
 		} catch (error) {
 			const detail = error instanceof CanonicalJsonError ? error.message : 'unreadable body';
 			return { valid: false, reason: 'not-json', detail };
 		}
-		const expected = Buffer.from(signature, 'hex');
+		// Hex digests are compared: producing one is cheaper than a Buffer digest in Node.
+		const expected = Buffer.from(signature.toLowerCase(), 'latin1');
 		let matched = false;
 		for (const key of keys) {
 			// No early exit: the time taken must not tell which secret matched.
-			const actual = createHmac('sha256', key).update(canonical, 'utf8').digest();
+			const actual = Buffer.from(createHmac('sha256', key).update(canonical).digest('hex'), 'latin1');
 			matched = timingSafeEqual(actual, expected) || matched;
 		}
 		return matched ? { valid: true, canonical } : { valid: false, reason: 'mismatch' };

@@ -20,7 +20,7 @@ const inProcess = new Map<string, Map<string, number>>();
 export type Claim = 'new' | 'duplicate' | 'in-progress';
 
 /** "The same delivery": the same event and the same payload once canonicalized, i.e. the same signed bytes. */
-export function deliveryKey(event: string, canonical: string): string {
+export function deliveryKey(event: string, canonical: Buffer): string {
 	return createHash('sha256').update(event).update('\n').update(canonical).digest('base64url').slice(0, 24);
 }
 

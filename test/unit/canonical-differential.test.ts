@@ -138,3 +138,17 @@ test('formats 20,000 random doubles exactly as repr() does', () => {
 	const [expected] = pythonCanonical([Buffer.from(body)]);
 	expect(canonicalize(body)).toBe(expected);
 });
+
+test('plain decimals of every length and scale are written as repr() writes them', () => {
+	const tokens: string[] = [];
+	for (let i = 0; i < 20000; i++) {
+		const digits = String(1 + int(9)) + Array.from({ length: int(19) }, () => String(int(10))).join('');
+		const point = int(digits.length + 6) - 5;
+		const token =
+			point <= 0 ? `0.${'0'.repeat(-point)}${digits}` : point >= digits.length ? `${digits}.${'0'.repeat(int(3))}${int(10)}` : `${digits.slice(0, point)}.${digits.slice(point)}`;
+		tokens.push((random() < 0.2 ? '-' : '') + token);
+	}
+	const body = '[' + tokens.join(',') + ']';
+	const [expected] = pythonCanonical([Buffer.from(body)]);
+	expect(canonicalize(body)).toBe(expected);
+});
