@@ -170,6 +170,7 @@ class Ints {
  * canonicalizing a small webhook. Safe because a call runs start to end without yielding.
  */
 interface Scratch {
+	output: Bytes;
 	leaves: Bytes;
 	tape: Ints;
 	orders: Ints;
@@ -182,13 +183,22 @@ const KEEP_SCRATCH_BYTES = 1 << 20;
 let spareScratch: Scratch | null = null;
 
 function takeScratch(): Scratch {
-	const scratch = spareScratch ?? { leaves: new Bytes(4096), tape: new Ints(1024), orders: new Ints(256), members: new Ints(256) };
+	const scratch = spareScratch ?? {
+		output: new Bytes(4096),
+		leaves: new Bytes(4096),
+		tape: new Ints(1024),
+		orders: new Ints(256),
+		members: new Ints(256),
+	};
 	spareScratch = null;
 	return scratch;
 }
 
 function returnScratch(scratch: Scratch): void {
-	const size = scratch.leaves.data.length + 4 * (scratch.tape.data.length + scratch.orders.data.length + scratch.members.data.length);
+	const size =
+		scratch.output.data.length +
+		scratch.leaves.data.length +
+		4 * (scratch.tape.data.length + scratch.orders.data.length + scratch.members.data.length);
 	if (size <= KEEP_SCRATCH_BYTES) spareScratch = scratch;
 }
 
@@ -213,8 +223,6 @@ class Canonicalizer {
 	private readonly members: Ints;
 	/** Decoded code points of keys that are not plain ASCII, by member tape position (rare: made on demand). */
 	private keyPointsByMember: Map<number, number[]> | null = null;
-	/** Whether a duplicate key was dropped, which makes the output shorter than counted. */
-	private droppedDuplicates = false;
 	/** Set when a string needed decoding (an escape or non-ASCII), so a key must keep its code points. */
 	private decoded = false;
 	/** While set, decoded code points go here instead of to the leaves. */
@@ -238,15 +246,26 @@ class Canonicalizer {
 		this.tape.reserve(input.length >> 2);
 	}
 
-	run(): Buffer {
+	/**
+	 * The canonical bytes, after `headroom` bytes left free for the caller, in `reuse` when it is
+	 * exactly the right size (a view of it otherwise).
+	 */
+	run(headroom: number, reuse: Bytes | null): Buffer {
 		this.skipWhitespace();
 		this.value();
 		this.skipWhitespace();
 		if (this.pos !== this.input.length) this.fail('Extra data after the JSON value');
-		const out = Buffer.allocUnsafe(this.leaves.length + this.referencedBytes + this.punctuation);
-		const written = this.emit(0, out, 0);
-		// Without dropped duplicates the count is exact, and the buffer is returned as it is.
-		return this.droppedDuplicates ? out.subarray(0, written) : out;
+		const size = headroom + this.leaves.length + this.referencedBytes + this.punctuation;
+		let out: Buffer;
+		if (reuse === null) {
+			out = Buffer.allocUnsafe(size);
+		} else {
+			reuse.reserve(size);
+			out = reuse.data;
+		}
+		const written = this.emit(0, out, headroom);
+		// Without dropped duplicates the count is exact, and a fresh buffer is returned as it is.
+		return written === out.length ? out : out.subarray(0, written);
 	}
 
 	private fail(message: string, at = this.pos): never {
@@ -651,6 +670,10 @@ class Canonicalizer {
 		return iEnd - i - (jEnd - j);
 	}
 
+	private compare(plain: boolean, a: number, b: number): number {
+		return plain ? this.comparePlainKeys(a, b) : this.compareKeys(a, b);
+	}
+
 	private compareKeys(a: number, b: number): number {
 		const aPoints = this.keyPointsByMember?.get(a);
 		const bPoints = this.keyPointsByMember?.get(b);
@@ -675,7 +698,6 @@ class Canonicalizer {
 	 */
 	private sortMembers(first: number, count: number, plain: boolean): number {
 		const members = this.members.data;
-		const compare = plain ? this.comparePlainKeys : this.compareKeys;
 		const orders = this.orders;
 		orders.reserve(count);
 		const start = orders.length;
@@ -683,7 +705,7 @@ class Canonicalizer {
 		for (let i = 0; i < count; i++) sorted[start + i] = members[first + i];
 		let inOrder = true;
 		for (let i = start + 1; i < start + count; i++) {
-			if (compare.call(this, sorted[i - 1], sorted[i]) >= 0) {
+			if (this.compare(plain, sorted[i - 1], sorted[i]) >= 0) {
 				inOrder = false;
 				break;
 			}
@@ -697,7 +719,7 @@ class Canonicalizer {
 			for (let i = start + 1; i < start + count; i++) {
 				const member = sorted[i];
 				let j = i - 1;
-				while (j >= start && compare.call(this, sorted[j], member) > 0) {
+				while (j >= start && this.compare(plain, sorted[j], member) > 0) {
 					sorted[j + 1] = sorted[j];
 					j--;
 				}
@@ -706,16 +728,13 @@ class Canonicalizer {
 		} else {
 			// Array#sort is stable too.
 			const list = Array.from(sorted.subarray(start, start + count));
-			list.sort((a, b) => compare.call(this, a, b));
+			list.sort((a, b) => this.compare(plain, a, b));
 			sorted.set(list, start);
 		}
 		// Of each run of equal keys, keep the last: Python's dict keeps the last value.
 		let kept = start;
 		for (let i = start; i < start + count; i++) {
-			if (i + 1 < start + count && compare.call(this, sorted[i], sorted[i + 1]) === 0) {
-				this.droppedDuplicates = true;
-				continue;
-			}
+			if (i + 1 < start + count && this.compare(plain, sorted[i], sorted[i + 1]) === 0) continue;
 			sorted[kept++] = sorted[i];
 		}
 		orders.length = kept;
@@ -861,10 +880,19 @@ function pythonBytes(body: string | Uint8Array): Buffer {
  * Throws `CanonicalJsonError` for anything `json.loads` would refuse.
  */
 export function canonicalBytes(body: string | Uint8Array): Buffer {
+	return canonicalBytesAfter(body, 0);
+}
+
+/**
+ * The canonical bytes preceded by `headroom` unwritten bytes, so a hash prefix needs no copy. With
+ * `transient`, the result lives in reused memory and is valid only until the next call: for
+ * callers that hash it at once.
+ */
+export function canonicalBytesAfter(body: string | Uint8Array, headroom: number, transient = false): Buffer {
 	const input = pythonBytes(body);
 	const scratch = takeScratch();
 	try {
-		return new Canonicalizer(input, scratch).run();
+		return new Canonicalizer(input, scratch).run(headroom, transient ? scratch.output : null);
 	} finally {
 		returnScratch(scratch);
 	}

@@ -2,15 +2,14 @@
  * The webhook signature, written once for both ends: the trigger verifies with it and the sandbox
  * signs with it, so the two can never drift apart.
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
-
-import { canonicalBytes, CanonicalJsonError } from './canonicalJson';
+import { canonicalBytesAfter, CanonicalJsonError } from './canonicalJson';
+import { HMAC_HEADROOM, hmacHex } from './hmac';
 
 export { canonicalBytes, canonicalize, CanonicalJsonError } from './canonicalJson';
 
 /** Signs a body as CatalystPay does: canonicalize, then HMAC-SHA256 as lowercase hex. Throws for a body that is not JSON. */
 export function sign(body: string | Uint8Array, secret: string): string {
-	return createHmac('sha256', secret).update(canonicalBytes(body)).digest('hex');
+	return hmacHex(secret, canonicalBytesAfter(body, HMAC_HEADROOM));
 }
 
 /** Why a webhook was refused; each maps to one answer the trigger gives. */
@@ -22,9 +21,51 @@ export type SignatureCheck =
 
 const HEX_SHA256 = /^[0-9a-fA-F]{64}$/;
 
+/**
+ * Compares a lowercase hex digest with a signature already known to be 64 hex digits, in time that
+ * does not depend on where they differ. `| 0x20` lower-cases A-F and leaves digits as they are.
+ */
+function sameDigest(digest: string, signature: string): boolean {
+	let difference = 0;
+	for (let i = 0; i < 64; i++) difference |= digest.charCodeAt(i) ^ (signature.charCodeAt(i) | 0x20);
+	return difference === 0;
+}
+
 function secretList(secrets: string | readonly string[] | undefined | null): string[] {
-	const list = Array.isArray(secrets) ? secrets : [secrets];
-	return list.filter((secret): secret is string => typeof secret === 'string' && secret.length > 0);
+	if (typeof secrets === 'string') return secrets.length > 0 ? [secrets] : [];
+	if (!Array.isArray(secrets)) return [];
+	return secrets.filter((secret): secret is string => typeof secret === 'string' && secret.length > 0);
+}
+
+/** The canonical bytes (behind HMAC headroom) when the signature matches, or why not. Never throws. */
+function verify(
+	body: string | Uint8Array,
+	signature: string | undefined | null,
+	secrets: string | readonly string[] | undefined | null,
+	keepCanonical: boolean,
+): Buffer | { reason: SignatureFailure; detail?: string } {
+	try {
+		const keys = secretList(secrets);
+		if (keys.length === 0) return { reason: 'no-secret' };
+		if (typeof signature !== 'string' || signature.length === 0) return { reason: 'missing-signature' };
+		if (!HEX_SHA256.test(signature)) return { reason: 'malformed-signature' };
+
+		let padded: Buffer;
+		try {
+			padded = canonicalBytesAfter(body, HMAC_HEADROOM, !keepCanonical);
+		} catch (error) {
+			const detail = error instanceof CanonicalJsonError ? error.message : 'unreadable body';
+			return { reason: 'not-json', detail };
+		}
+		let matched = false;
+		for (const key of keys) {
+			// No early exit: the time taken must not tell which secret matched.
+			matched = sameDigest(hmacHex(key, padded), signature) || matched;
+		}
+		return matched ? padded : { reason: 'mismatch' };
+	} catch {
+		return { reason: 'mismatch' };
+	}
 }
 
 /**
@@ -36,34 +77,9 @@ export function checkSignature(
 	signature: string | undefined | null,
 	secrets: string | readonly string[] | undefined | null,
 ): SignatureCheck {
-	try {
-		const keys = secretList(secrets);
-		if (keys.length === 0) return { valid: false, reason: 'no-secret' };
-		if (typeof signature !== 'string' || signature.length === 0) {
-			return { valid: false, reason: 'missing-signature' };
-		}
-		// Buffer.from(hex) silently stops at the first bad character, so the shape is checked first.
-		if (!HEX_SHA256.test(signature)) return { valid: false, reason: 'malformed-signature' };
-
-		let canonical: Buffer;
-		try {
-			canonical = canonicalBytes(body);
-		} catch (error) {
-			const detail = error instanceof CanonicalJsonError ? error.message : 'unreadable body';
-			return { valid: false, reason: 'not-json', detail };
-		}
-		// Hex digests are compared: producing one is cheaper than a Buffer digest in Node.
-		const expected = Buffer.from(signature.toLowerCase(), 'latin1');
-		let matched = false;
-		for (const key of keys) {
-			// No early exit: the time taken must not tell which secret matched.
-			const actual = Buffer.from(createHmac('sha256', key).update(canonical).digest('hex'), 'latin1');
-			matched = timingSafeEqual(actual, expected) || matched;
-		}
-		return matched ? { valid: true, canonical } : { valid: false, reason: 'mismatch' };
-	} catch {
-		return { valid: false, reason: 'mismatch' };
-	}
+	const result = verify(body, signature, secrets, true);
+	if (Buffer.isBuffer(result)) return { valid: true, canonical: result.subarray(HMAC_HEADROOM) };
+	return { valid: false, ...result };
 }
 
 /**
@@ -75,5 +91,5 @@ export function verifySignature(
 	signature: string,
 	secrets: string | readonly string[],
 ): boolean {
-	return checkSignature(body, signature, secrets).valid;
+	return Buffer.isBuffer(verify(body, signature, secrets, false));
 }
