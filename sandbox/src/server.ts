@@ -92,6 +92,12 @@ export async function startSandbox(config: SandboxConfig, log: (line: string) =>
 			return sendHtml(res, 200, renderDonePage(path.endsWith('success'), session));
 		}
 		if (path === '/_sandbox' || path.startsWith('/_sandbox/')) return await admin(req, res, path);
+		if (path === '/favicon.ico') {
+			// Browsers ask every page for one; "none" without a 404 in their console.
+			res.writeHead(204);
+			res.end();
+			return;
+		}
 		if (path === '/' && req.method === 'GET') {
 			return sendJson(res, 200, {
 				sandbox: 'CatalystPay sandbox',
