@@ -20,7 +20,7 @@ import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playw
 
 import type { Delivery, Sandbox, Session } from '../../sandbox/src';
 import { launchBrowser } from '../helpers/browser';
-import { eventually, payOnHostedPage, startTestSandbox } from '../helpers/sandbox';
+import { createSessionViaApi, eventually, payOnHostedPage, startTestSandbox } from '../helpers/sandbox';
 
 const SCREENSHOTS = process.env.SCREENSHOT_DIR || join(tmpdir(), 'catalystpay-hosted-page');
 
@@ -148,16 +148,7 @@ afterEach(async () => {
 });
 
 async function createSession(): Promise<{ session_token: string; payment_url: string }> {
-	const response = await fetch(`${sandbox.url}/api/v1/payment-sessions/`, {
-		method: 'POST',
-		headers: { authorization: `Bearer ${sandbox.config.apiKey}`, 'content-type': 'application/json' },
-		body: JSON.stringify({
-			campaign_id: sandbox.config.campaigns[0].id,
-			lead: { first_name: 'Jürgen', last_name: 'Müller', email: 'juergen.mueller@example.com', country: 'DE' },
-		}),
-	});
-	expect(response.status).toBe(201);
-	return (await response.json()) as { session_token: string; payment_url: string };
+	return await createSessionViaApi(sandbox);
 }
 
 async function getSession(token: string): Promise<Session> {

@@ -62,3 +62,17 @@ export async function payOnHostedPage(sandbox: Sandbox, token: string, iban: str
 		redirect: 'manual',
 	});
 }
+
+/** Creates a session straight through the sandbox's API, as a shop's server would. */
+export async function createSessionViaApi(
+	sandbox: Sandbox,
+	lead: Record<string, string> = { first_name: 'Jürgen', last_name: 'Müller', email: 'juergen.mueller@example.com', country: 'DE' },
+): Promise<{ session_token: string; payment_url: string }> {
+	const response = await fetch(`${sandbox.url}/api/v1/payment-sessions/`, {
+		method: 'POST',
+		headers: { authorization: `Bearer ${sandbox.config.apiKey}`, 'content-type': 'application/json' },
+		body: JSON.stringify({ campaign_id: sandbox.config.campaigns[0].id, lead }),
+	});
+	if (response.status !== 201) throw new Error(`The sandbox refused to create a session: ${response.status} ${await response.text()}`);
+	return (await response.json()) as { session_token: string; payment_url: string };
+}

@@ -10,7 +10,7 @@ import type { Sandbox } from '../../sandbox/src';
 import { sign } from '../../lib/signature';
 import type { WebhookServer } from '../helpers/n8nEngine';
 import { startWebhookServer } from '../helpers/n8nEngine';
-import { credentialTypes, eventually, payOnHostedPage, sandboxCredentials, startTestSandbox } from '../helpers/sandbox';
+import { createSessionViaApi, credentialTypes, eventually, payOnHostedPage, sandboxCredentials, startTestSandbox } from '../helpers/sandbox';
 import { bodyOf, loadVectors, SHARED_VECTORS, OUR_VECTORS } from '../helpers/vectors';
 
 const SECRET = 'whsec_test_5f1c8e2a9b7d4c3e';
@@ -190,16 +190,9 @@ describe('event filter', () => {
 
 describe('with the sandbox sending the webhooks', () => {
 	async function createSession(): Promise<string> {
-		const response = await fetch(`${sandbox.url}/api/v1/payment-sessions/`, {
-			method: 'POST',
-			headers: { authorization: `Bearer ${sandbox.config.apiKey}`, 'content-type': 'application/json' },
-			body: JSON.stringify({
-				campaign_id: sandbox.config.campaigns[0].id,
-				lead: { first_name: 'Jürgen', last_name: 'Müller', email: 'jm@example.com', country: 'DE' },
-			}),
-		});
-		return ((await response.json()) as { session_token: string }).session_token;
+		return (await createSessionViaApi(sandbox, { first_name: 'Jürgen', last_name: 'Müller', email: 'jm@example.com', country: 'DE' })).session_token;
 	}
+
 
 	function pointWebhooksAt(url: string) {
 		sandbox.config.campaigns[0].webhook.url = url;
@@ -318,12 +311,7 @@ describe('the same delivery twice', () => {
 
 	test('a refused delivery is not remembered, so its retry can still start the workflow', async () => {
 		const server = await trigger({ confirmSessionStatus: true }, { signingSecret: sandbox.config.signingSecret });
-		const response = await fetch(`${sandbox.url}/api/v1/payment-sessions/`, {
-			method: 'POST',
-			headers: { authorization: `Bearer ${sandbox.config.apiKey}`, 'content-type': 'application/json' },
-			body: JSON.stringify({ campaign_id: sandbox.config.campaigns[0].id, lead: { first_name: 'A', last_name: 'B', email: 'ab@example.com', country: 'DE' } }),
-		});
-		const { session_token: token } = (await response.json()) as { session_token: string };
+const { session_token: token } = await createSessionViaApi(sandbox, { first_name: 'A', last_name: 'B', email: 'ab@example.com', country: 'DE' });
 		const body = JSON.stringify({ session_token: token, status: 'COMPLETED' });
 		expect((await post(server, body, signed(body, sandbox.config.signingSecret))).status).toBe(409);
 		await payOnHostedPage(sandbox, token, 'DE89370400440532013000');

@@ -7,6 +7,29 @@ import { fieldError, nameValuePairs, showFor, textParameter } from '../common';
 
 const show = showFor('paymentSession', 'create');
 
+/** A list of name/value pairs for fields CatalystPay accepts that this node has no box for. */
+function extraFields(name: string, displayName: string, placeholder: string, example: string, description: string): INodeProperties {
+	return {
+		displayName,
+		name,
+		type: 'fixedCollection',
+		typeOptions: { multipleValues: true },
+		default: {},
+		placeholder,
+		description,
+		options: [
+			{
+				displayName: 'Field',
+				name: 'field',
+				values: [
+					{ displayName: 'Name', name: 'name', type: 'string', default: '', placeholder: example },
+					{ displayName: 'Value', name: 'value', type: 'string', default: '' },
+				],
+			},
+		],
+	};
+}
+
 export const description: INodeProperties[] = [
 	{
 		displayName: 'Campaign ID',
@@ -83,44 +106,10 @@ export const description: INodeProperties[] = [
 		default: {},
 		displayOptions: show,
 		options: [
-			{
-				displayName: 'Extra Lead Fields',
-				name: 'leadFields',
-				type: 'fixedCollection',
-				typeOptions: { multipleValues: true },
-				default: {},
-				placeholder: 'Add Lead Field',
-				description: 'Lead fields this node has no box for, sent inside "lead" as they are named here',
-				options: [
-					{
-						displayName: 'Field',
-						name: 'field',
-						values: [
-							{ displayName: 'Name', name: 'name', type: 'string', default: '', placeholder: 'phone' },
-							{ displayName: 'Value', name: 'value', type: 'string', default: '' },
-						],
-					},
-				],
-			},
-			{
-				displayName: 'Extra Session Fields',
-				name: 'sessionFields',
-				type: 'fixedCollection',
-				typeOptions: { multipleValues: true },
-				default: {},
-				placeholder: 'Add Session Field',
-				description: 'Top-level session fields this node has no box for, sent as they are named here',
-				options: [
-					{
-						displayName: 'Field',
-						name: 'field',
-						values: [
-							{ displayName: 'Name', name: 'name', type: 'string', default: '', placeholder: 'external_reference' },
-							{ displayName: 'Value', name: 'value', type: 'string', default: '' },
-						],
-					},
-				],
-			},
+			extraFields('leadFields', 'Extra Lead Fields', 'Add Lead Field', 'phone',
+				'Lead fields this node has no box for, sent inside "lead" as they are named here'),
+			extraFields('sessionFields', 'Extra Session Fields', 'Add Session Field', 'external_reference',
+				'Top-level session fields this node has no box for, sent as they are named here'),
 		],
 	},
 ];
