@@ -13,12 +13,12 @@ import { claim, commit, deliveryKey, release } from './deliveryMemory';
 import { isSelected, selectedEvents, STATUS_FOR_EVENT } from './events';
 
 export const SIGNATURE_HEADER = 'x-catalystpay-signature';
+export const EVENT_HEADER = 'x-catalystpay-event';
 export const DEFAULT_REPEAT_WINDOW_MINUTES = 1440;
 
 interface TriggerOptions {
 	ignoreRepeatsMinutes?: number;
 }
-export const EVENT_HEADER = 'x-catalystpay-event';
 
 function answer(context: IWebhookFunctions, status: number, body: IDataObject): IWebhookResponseData {
 	const response = context.getResponseObject();
