@@ -13,13 +13,13 @@ def payload(i):
     }
 
 def sized(target):
-    items, i = [], 0
-    body = json.dumps({"event": "payment_session.completed", "items": items})
-    while len(body) < target:
-        items.append(dict(payload(i), lines=[{"sku": "SKU-%d" % j, "qty": j, "price": j * 1.25} for j in range(3)]))
-        i += 1
-        body = json.dumps({"event": "payment_session.completed", "items": items})
-    return body
+    # Each item's own length is added up, rather than re-serializing the growing list.
+    items, size = [], len(json.dumps({"event": "payment_session.completed", "items": []}))
+    while size < target:
+        item = dict(payload(len(items)), lines=[{"sku": "SKU-%d" % j, "qty": j, "price": j * 1.25} for j in range(3)])
+        items.append(item)
+        size += len(json.dumps(item)) + 2
+    return json.dumps({"event": "payment_session.completed", "items": items})
 
 small = json.dumps(payload(1))
 json.dump({"200 B": small, "24 KB": sized(24 * 1024), "1 MB": sized(1024 * 1024), "5 MB": sized(5 * 1024 * 1024)}, sys.stdout)

@@ -35,6 +35,8 @@ export interface ApiRequest {
 	idempotent?: boolean;
 	/** Stops waiting between retries, e.g. when the execution is cancelled. */
 	signal?: AbortSignal;
+	/** The credential's base URL when the caller has read it already (a batch reads it once). */
+	baseUrl?: string;
 }
 
 /**
@@ -42,9 +44,9 @@ export interface ApiRequest {
  * CatalystPayApiError otherwise.
  */
 export async function catalystPayRequest(this: CatalystPayContext, request: ApiRequest): Promise<IDataObject> {
-	const credentials = readCredentials(await this.getCredentials(CREDENTIAL_TYPE, request.itemIndex));
+	const baseUrl = request.baseUrl ?? readCredentials(await this.getCredentials(CREDENTIAL_TYPE, request.itemIndex)).baseUrl;
 	return await withRetries(
-		async () => await sendOnce(this, request, credentials.baseUrl),
+		async () => await sendOnce(this, request, baseUrl),
 		{ ...DEFAULT_RETRY, retries: request.retries ?? 0, idempotent: request.idempotent ?? false },
 		request.signal,
 	);

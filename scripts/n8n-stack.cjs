@@ -216,6 +216,8 @@ function installPackage(userFolder, mode, log) {
  *   host         127.0.0.1; n8nPort 5678; sandboxPort 4010 (0: any free port)
  *   configureSandbox(config)  changes the sandbox config before it starts (tests: short retries)
  *   log(line)    progress; onN8nOutput(chunk) n8n's own output as it comes
+ *   n8nEnv       extra environment for n8n (benchmarks: execution saving settings, ...)
+ *   nodeArgs     extra Node flags for the n8n process (benchmarks: --cpu-prof, ...)
  */
 async function startStack(options) {
 	const {
@@ -230,6 +232,8 @@ async function startStack(options) {
 		onN8nOutput = () => {},
 		logLevel = 'info',
 		readyTimeoutMs = 120000,
+		n8nEnv: extraEnv = {},
+		nodeArgs = [],
 	} = options;
 	if (!userFolder) throw new StackError('startStack needs a userFolder');
 	const timings = {};
@@ -313,7 +317,7 @@ async function startStack(options) {
 		if (fresh) fs.rmSync(userFolder, { recursive: true, force: true });
 		fs.mkdirSync(userFolder, { recursive: true });
 		installPackage(userFolder, install, log);
-		const env = n8nEnv(runtime, { userFolder, host, port: n8nPort, logLevel });
+		const env = { ...n8nEnv(runtime, { userFolder, host, port: n8nPort, logLevel }), ...extraEnv };
 		const importDir = path.join(userFolder, 'import');
 		fs.rmSync(importDir, { recursive: true, force: true });
 		fs.mkdirSync(path.join(importDir, 'workflows'), { recursive: true });
@@ -344,7 +348,7 @@ async function startStack(options) {
 		// 3. n8n itself, as its own process group.
 		t = Date.now();
 		log(`starting n8n ${runtime.n8nVersion} (Node ${runtime.nodeVersion}) on ${n8nUrl}`);
-		child = spawn(runtime.nodeBin, [runtime.n8nBin, 'start'], {
+		child = spawn(runtime.nodeBin, [...nodeArgs, runtime.n8nBin, 'start'], {
 			cwd: userFolder,
 			env,
 			detached: true,

@@ -29,6 +29,9 @@ export class CatalystPayTrigger implements INodeType {
 				name: 'default',
 				httpMethod: 'POST',
 				responseMode: 'onReceived',
+				// Empty, so n8n answers with the webhookResponse webhook() returns; left out, n8n 2.x
+				// would answer with its default's name, the text "firstEntryJson".
+				responseData: '',
 				path: 'webhook',
 			},
 		],

@@ -34,10 +34,8 @@ function memoryOf(scope: string): Map<string, number> {
 }
 
 function persisted(staticData: IDataObject): Record<string, number> {
-	if (typeof staticData.recentDeliveries !== 'object' || staticData.recentDeliveries === null) {
-		staticData.recentDeliveries = {};
-	}
-	return staticData.recentDeliveries as Record<string, number>;
+	const stored = staticData.recentDeliveries;
+	return typeof stored === 'object' && stored !== null ? (stored as Record<string, number>) : {};
 }
 
 function forgetExpired(memory: Map<string, number>, now: number): void {
@@ -74,14 +72,11 @@ export function commit(scope: string, key: string, staticData: IDataObject, wind
 	const memory = memoryOf(scope);
 	memory.delete(key);
 	memory.set(key, expires);
-	const stored = persisted(staticData);
-	for (const [storedKey, storedExpiry] of Object.entries(stored)) {
-		if (storedExpiry <= now) delete stored[storedKey];
-	}
-	stored[key] = expires;
-	const keys = Object.keys(stored);
-	if (keys.length > MAX_PERSISTED) {
-		keys.sort((a, b) => stored[a] - stored[b]);
-		for (const old of keys.slice(0, keys.length - MAX_PERSISTED)) delete stored[old];
-	}
+	const kept = Object.entries(persisted(staticData)).filter(([storedKey, storedExpiry]) => storedExpiry > now && storedKey !== key);
+	kept.sort((a, b) => a[1] - b[1]);
+	const next: Record<string, number> = Object.fromEntries(kept.slice(Math.max(0, kept.length - (MAX_PERSISTED - 1))));
+	next[key] = expires;
+	// Assigned whole, never changed in place: n8n saves static data only when one of the node's
+	// own properties is set, and does not see changes inside a nested object.
+	staticData.recentDeliveries = next;
 }

@@ -3,6 +3,7 @@
  * every attempt in a delivery log that can be read and replayed.
  */
 import { randomBytes } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import { Agent, request } from 'undici';
@@ -52,7 +53,11 @@ export class WebhookSender {
 		private readonly config: SandboxConfig,
 		private readonly store: Store,
 		private readonly log: (line: string) => void,
-	) {}
+	) {
+		// Every delivery in flight listens to the one shutdown signal; hundreds at once are expected.
+		setMaxListeners(0, this.stopping.signal);
+	}
+
 
 	/** Signs and queues one event; returns at once with the delivery, which goes out in the background. */
 	send(event: string, url: string, payload: unknown, sessionToken: string | null): Delivery {

@@ -11,7 +11,7 @@ import type { Browser, Page } from 'playwright-core';
 import { sign } from '../../lib/signature';
 import { launchBrowser } from '../helpers/browser';
 import type { Execution, Stack } from './stack';
-import { eventually, executions, nodeOutput, startE2eStack } from './stack';
+import { eventually, executions, getWorkflow, nodeOutput, startE2eStack } from './stack';
 
 const PAYS = 'DE89370400440532013000';
 const DECLINED = 'DE62370400440532013001';
@@ -82,6 +82,13 @@ async function checkoutAndPay(iban: string): Promise<{ token: string; paymentUrl
 async function paymentExecutionsFor(token: string): Promise<Execution[]> {
 	const all = await executions(stack, stack.workflows.payments.id);
 	return all.filter((e) => nodeOutput(e, 'CatalystPay webhook')?.[0]?.payload?.session_token === token);
+}
+
+/** The settled deliveries for a session, with their ids. */
+async function deliveriesSettledWithIds(token: string): Promise<Array<{ id: string; state: string }>> {
+	await deliveriesSettled(token);
+	const res = await fetch(`${stack.sandbox.url}/_sandbox/deliveries`);
+	return ((await res.json()) as Array<{ id: string; session_token: string | null; state: string }>).filter((d) => d.session_token === token);
 }
 
 /** Waits until the sandbox has no delivery for this session in flight, so the count is final. */
@@ -188,6 +195,31 @@ describe('n8n with n8n-nodes-catalystpay', () => {
 		timings.paidFlow = Date.now() - t0;
 	});
 
+	test('a repeated delivery starts nothing; the memory of it is saved with the workflow', async () => {
+		const { token } = await checkoutAndPay(PAYS);
+		await eventually('the "Payment completed" execution', async () => ((await paymentExecutionsFor(token)).length > 0 ? true : undefined));
+		const [delivery] = await deliveriesSettledWithIds(token);
+
+		// CatalystPay retries a delivery whose answer it did not get: the sandbox's resend is that.
+		const resent = await fetch(`${stack.sandbox.url}/_sandbox/deliveries/${delivery.id}/resend`, { method: 'POST' });
+		const replay = (await resent.json()) as { id: string };
+		await eventually('the replay to be answered', async () => {
+			const res = await fetch(`${stack.sandbox.url}/_sandbox/deliveries/${replay.id}`);
+			const state = ((await res.json()) as { state: string }).state;
+			return state === 'pending' ? undefined : state;
+		});
+		await new Promise((resolve) => setTimeout(resolve, 1500));
+		expect(await paymentExecutionsFor(token)).toHaveLength(1);
+
+		// n8n saved the trigger's memory of recent deliveries with the workflow. (n8n 2.41 hands
+		// webhook() the static data of its cached published version, so what is saved holds the
+		// latest deliveries rather than all of them; repeats within a running n8n are caught in
+		// memory, as above.)
+		const workflow = await getWorkflow(stack, stack.workflows.payments.id);
+		const remembered = Object.values(workflow.staticData ?? {}).flatMap((nodeData) => Object.keys(nodeData?.recentDeliveries ?? {}));
+		expect(remembered.length).toBeGreaterThanOrEqual(1);
+	});
+
 	test('a declined IBAN runs "Payment failed" instead', async () => {
 		const t0 = Date.now();
 		const { token, landedOn } = await checkoutAndPay(DECLINED);
@@ -253,5 +285,24 @@ describe('n8n with n8n-nodes-catalystpay', () => {
 		// A little time for anything that might have started to be saved.
 		await new Promise((resolve) => setTimeout(resolve, 1500));
 		expect((await executions(stack)).length).toBe(before);
+	});
+
+	test('an accepted delivery gets {"received":true} from n8n', async () => {
+		const { token } = await checkoutAndPay(DECLINED);
+		await eventually('the "Payment failed" execution', async () => ((await paymentExecutionsFor(token)).length > 0 ? true : undefined));
+		// A new payload for the same (failed) session: signed, confirmed, and not a repeat.
+		const body = JSON.stringify({ session_token: token, status: 'FAILED', note: 'sent again by hand' });
+		const res = await fetch(stack.webhookUrl, {
+			method: 'POST',
+			headers: {
+				'content-type': 'application/json',
+				'x-catalystpay-event': 'payment_session.failed',
+				'x-catalystpay-signature': sign(body, stack.sandbox.config.signingSecret),
+			},
+			body,
+		});
+		expect(res.status).toBe(200);
+		expect(await res.json()).toEqual({ received: true });
+		await eventually('the second execution', async () => ((await paymentExecutionsFor(token)).length === 2 ? true : undefined));
 	});
 });

@@ -78,8 +78,13 @@ async function freePortPair(): Promise<number> {
 	throw new Error('no free pair of ports on 127.0.0.1');
 }
 
+export interface E2eStackOptions {
+	/** Further changes to the sandbox config, after the short webhook retries set here. */
+	configureSandbox?: (config: SandboxConfig) => void;
+}
+
 /** Starts a stack of its own (free ports, a temporary user folder) for one test file. */
-export async function startE2eStack(): Promise<Stack> {
+export async function startE2eStack(options: E2eStackOptions = {}): Promise<Stack> {
 	const userFolder = mkdtempSync(join(tmpdir(), 'catalystpay-e2e-n8n-'));
 	const verbose = !!process.env.E2E_VERBOSE;
 	const stack = await stackModule.startStack({
@@ -91,6 +96,7 @@ export async function startE2eStack(): Promise<Stack> {
 		configureSandbox: (config) => {
 			// Short retries, so a refused delivery is final within the test.
 			config.webhooks = { maxAttempts: 3, backoffMs: 200, timeoutMs: 10000 };
+			options.configureSandbox?.(config);
 		},
 		log: (line) => verbose && process.stderr.write(`${line}\n`),
 		onN8nOutput: (text) => verbose && process.stderr.write(text),
@@ -142,4 +148,65 @@ export async function eventually<T>(what: string, check: () => Promise<T | undef
 		if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
 		await new Promise((resolve) => setTimeout(resolve, 250));
 	}
+}
+
+/** A workflow to create through n8n's public API (nodes as in an exported workflow). */
+export interface NewWorkflow {
+	name: string;
+	nodes: Array<Record<string, unknown> & { name: string; type: string; webhookId?: string; parameters: Record<string, unknown> }>;
+	connections: Record<string, unknown>;
+	settings?: Record<string, unknown>;
+}
+
+async function publicApi(stack: Stack, method: string, route: string, body?: unknown): Promise<any> {
+	const res = await fetch(`${stack.n8nUrl}/api/v1${route}`, {
+		method,
+		headers: { accept: 'application/json', 'content-type': 'application/json', 'x-n8n-api-key': stack.apiKey },
+		body: body === undefined ? undefined : JSON.stringify(body),
+		signal: AbortSignal.timeout(30000),
+	});
+	const text = await res.text();
+	if (res.status !== 200) throw new Error(`${method} /api/v1${route}: ${res.status} ${text}`);
+	return text === '' ? undefined : JSON.parse(text);
+}
+
+/**
+ * Creates a workflow through n8n's public API, activates (publishes) it, and waits until each of
+ * its webhook URLs (paths on n8n, e.g. /webhook/my-path) is registered for POST.
+ */
+export async function addWorkflow(stack: Stack, workflow: NewWorkflow, webhookPaths: string[] = []): Promise<{ id: string }> {
+	const created = await publicApi(stack, 'POST', '/workflows', { settings: { executionOrder: 'v1' }, ...workflow });
+	await publicApi(stack, 'POST', `/workflows/${created.id}/activate`);
+	for (const path of webhookPaths) {
+		await eventually(`the webhook ${path} of "${workflow.name}"`, async () => {
+			// A CORS preflight for POST starts nothing; n8n answers 204 once the path is registered (an error before).
+			const res = await fetch(`${stack.n8nUrl}${path}`, {
+				method: 'OPTIONS',
+				headers: { origin: stack.n8nUrl, 'access-control-request-method': 'POST' },
+			});
+			await res.text();
+			return res.status === 204 ? true : undefined;
+		});
+	}
+	return { id: created.id as string };
+}
+
+/** A workflow as n8n's public API returns it (with its saved static data). */
+export async function getWorkflow(stack: Stack, workflowId: string): Promise<{ id: string; staticData?: Record<string, any> | null }> {
+	return (await publicApi(stack, 'GET', `/workflows/${workflowId}`)) as { id: string; staticData?: Record<string, any> | null };
+}
+
+/** How many executions n8n has for a workflow (optionally only those with one status), from its public API. */
+export async function countExecutions(stack: Stack, workflowId: string, status?: string): Promise<number> {
+	let count = 0;
+	let cursor: string | undefined;
+	do {
+		const query = new URLSearchParams({ workflowId, limit: '250', includeData: 'false' });
+		if (status) query.set('status', status);
+		if (cursor) query.set('cursor', cursor);
+		const page = await stack.api(`/executions?${query.toString()}`);
+		count += (page.data as unknown[]).length;
+		cursor = page.nextCursor ?? undefined;
+	} while (cursor);
+	return count;
 }

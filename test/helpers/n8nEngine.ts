@@ -767,7 +767,8 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
 			} else {
 				// `onReceived` semantics: answer now. For `lastNode`/`responseNode` n8n would wait
 				// for the execution, which this harness does not run.
-				const responseData = resolveDescriptionField<string>(workflow, node, description, 'responseData', mode);
+				// n8n 2.x's default when a node declares none: the text "firstEntryJson" goes back as is.
+				const responseData = resolveDescriptionField<string>(workflow, node, description, 'responseData', mode, 'firstEntryJson');
 				if (responseData === 'noData') body = undefined;
 				else if (responseData) body = responseData;
 				else if (result.webhookResponse !== undefined) body = result.webhookResponse;

@@ -84,6 +84,13 @@ describe('verification before anything runs', () => {
 		]);
 	});
 
+	test('an accepted delivery is answered with {"received":true}, as n8n sends it', async () => {
+		const server = await trigger();
+		const { status, text } = await post(server, MULLER, signed(MULLER));
+		expect(status).toBe(200);
+		expect(JSON.parse(text)).toEqual({ received: true });
+	});
+
 	test('every CatalystPay vector passes through the trigger, bytes as sent', async () => {
 		const vectors = [loadVectors(SHARED_VECTORS), loadVectors(OUR_VECTORS)].flatMap((file) => [...(file?.valid ?? []), ...(file?.bytes_valid ?? [])]);
 		expect(vectors.length).toBeGreaterThan(200);

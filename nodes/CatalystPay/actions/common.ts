@@ -1,6 +1,8 @@
 import type { IDataObject, IDisplayOptions, IExecuteFunctions } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
+import { CREDENTIAL_TYPE, readCredentials } from '../../../lib/credentials';
+
 export function showFor(resource: string, operation: string): IDisplayOptions {
 	return { show: { resource: [resource], operation: [operation] } };
 }
@@ -39,15 +41,19 @@ export function nameValuePairs(
 
 /** How requests are sent, from the node's Options (read once: they do not vary per item). */
 export interface RequestSettings {
+	/** Read once per run: in n8n each credential read is a database lookup and a decryption. */
+	baseUrl: string;
 	concurrency: number;
 	retries: number;
 	timeout: number;
 	signal?: AbortSignal;
 }
 
-export function requestSettings(context: IExecuteFunctions): RequestSettings {
+export async function requestSettings(context: IExecuteFunctions): Promise<RequestSettings> {
 	const options = context.getNodeParameter('options', 0, {}) as Partial<RequestSettings>;
+	const credentials = readCredentials(await context.getCredentials(CREDENTIAL_TYPE));
 	return {
+		baseUrl: credentials.baseUrl,
 		concurrency: Math.max(1, Math.floor(options.concurrency ?? 5)),
 		retries: Math.max(0, Math.floor(options.retries ?? 3)),
 		timeout: Math.max(1, options.timeout ?? 30000),

@@ -45,7 +45,7 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 	}
 
 	const items = this.getInputData();
-	const settings = requestSettings(this);
+	const settings = await requestSettings(this);
 	const continueOnFail = this.continueOnFail();
 	const outcomes = await mapWithConcurrency(
 		items.length,

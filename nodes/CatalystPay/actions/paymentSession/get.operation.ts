@@ -30,5 +30,6 @@ export async function execute(this: IExecuteFunctions, itemIndex: number, settin
 		retries: settings.retries,
 		idempotent: true,
 		signal: settings.signal,
+		baseUrl: settings.baseUrl,
 	});
 }

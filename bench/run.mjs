@@ -1,0 +1,57 @@
+#!/usr/bin/env node
+/**
+ * npm run bench: issue 5's three benchmarks, one after another, each in a process of its own so
+ * that one's memory and event loop do not colour the next's figures.
+ *   1. verification       bench/verification.mjs     (verifySignature vs the guide's sample vs one HMAC)
+ *   2. batch create       bench/batch-create.ts      (compiled here into bench/dist/ with bench/tsconfig.json)
+ *   3. webhook throughput bench/webhook-throughput.mjs (a real n8n with the packed package)
+ * `npm run bench` builds the package (dist/) and the sandbox first; this compiles the TypeScript
+ * benchmarks. Figures are printed, never asserted; the exit code is non-zero only when a benchmark
+ * could not run or an item or delivery was lost.
+ *
+ *   node bench/run.mjs [verification|batch-create|webhook-throughput ...]   (a subset, in this order)
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, rmSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const ROOT = join(HERE, '..');
+const only = process.argv.slice(2);
+
+const benches = [
+	{ name: 'verification', title: '1. Verification', file: join(HERE, 'verification.mjs') },
+	{ name: 'batch-create', title: '2. Batch create', file: join(HERE, 'dist', 'bench', 'batch-create.js'), compile: true },
+	{ name: 'webhook-throughput', title: '3. Webhook throughput in real n8n', file: join(HERE, 'webhook-throughput.mjs') },
+].filter((bench) => only.length === 0 || only.includes(bench.name));
+
+const run = (command, args) => spawnSync(command, args, { cwd: ROOT, stdio: 'inherit' });
+
+if (benches.some((bench) => bench.compile)) {
+	rmSync(join(HERE, 'dist'), { recursive: true, force: true });
+	const tsc = run(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(HERE, 'tsconfig.json')]);
+	if (tsc.status !== 0) {
+		console.error('bench: compiling bench/tsconfig.json failed');
+		process.exit(1);
+	}
+}
+
+console.log(`Benchmarks on ${process.platform}-${process.arch}, Node ${process.version}, ${(await import('node:os')).cpus().length} CPUs. ` +
+	'One run on a shared machine: expect a few percent of noise between runs.');
+const summary = [];
+for (const bench of benches) {
+	console.log(`\n=== ${bench.title} (${relative(ROOT, bench.file)}) ===`);
+	if (!existsSync(bench.file)) {
+		console.log(`  not run: ${relative(ROOT, bench.file)} does not exist`);
+		summary.push([bench.title, 'missing']);
+		continue;
+	}
+	const t0 = Date.now();
+	const result = run(process.execPath, [bench.file]);
+	const seconds = ((Date.now() - t0) / 1000).toFixed(0);
+	summary.push([bench.title, result.status === 0 ? `done in ${seconds} s` : `FAILED (exit ${result.status ?? result.signal}) after ${seconds} s`]);
+}
+console.log('\n=== Summary ===');
+for (const [title, outcome] of summary) console.log(`  ${title}: ${outcome}`);
+if (summary.some(([, outcome]) => outcome !== 'missing' && !outcome.startsWith('done'))) process.exitCode = 1;
