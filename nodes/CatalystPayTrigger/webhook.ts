@@ -20,6 +20,33 @@ interface TriggerOptions {
 	ignoreRepeatsMinutes?: number;
 }
 
+/**
+ * n8n reads and decrypts a credential through its expression engine on every call, which costs a
+ * delivery more than the whole verification (measured: 16 against 22 deliveries/s in real n8n). A
+ * burst of deliveries therefore reuses the secrets for a few seconds: a changed secret takes effect
+ * within SECRET_CACHE_MS (rotation is covered by the previous-secret field). A missing secret is
+ * never cached, so adding one takes effect at once.
+ */
+const SECRET_CACHE_MS = 5_000;
+const MAX_CACHED = 1_000;
+const secretCache = new Map<string, { secrets: string[]; until: number }>();
+
+async function secretsFor(context: IWebhookFunctions): Promise<string[]> {
+	const node = context.getNode();
+	const key = `${context.getWorkflow().id ?? ''}:${node.id}:${node.credentials?.[CREDENTIAL_TYPE]?.id ?? ''}`;
+	const now = Date.now();
+	const cached = secretCache.get(key);
+	if (cached && cached.until > now) return cached.secrets;
+	const secrets = signingSecrets(readCredentials(await context.getCredentials(CREDENTIAL_TYPE)));
+	if (secrets.length === 0) {
+		secretCache.delete(key);
+		return secrets;
+	}
+	if (secretCache.size >= MAX_CACHED) secretCache.clear();
+	secretCache.set(key, { secrets, until: now + SECRET_CACHE_MS });
+	return secrets;
+}
+
 function answer(context: IWebhookFunctions, status: number, body: IDataObject): IWebhookResponseData {
 	const response = context.getResponseObject();
 	response.status(status).json(body);
@@ -49,8 +76,7 @@ export async function handleDelivery(this: IWebhookFunctions): Promise<IWebhookR
 		return answer(this, 500, { error: 'n8n did not keep the raw request body, so the signature cannot be checked' });
 	}
 
-	const credentials = readCredentials(await this.getCredentials(CREDENTIAL_TYPE));
-	const check = checkSignature(rawBody, header(this, SIGNATURE_HEADER), signingSecrets(credentials));
+	const check = checkSignature(rawBody, header(this, SIGNATURE_HEADER), await secretsFor(this));
 	if (!check.valid) {
 		switch (check.reason) {
 			case 'no-secret':
