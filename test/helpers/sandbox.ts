@@ -1,8 +1,8 @@
-import type { ICredentialDataDecryptedObject } from 'n8n-workflow';
+import type { ICredentialDataDecryptedObject, INodeParameters } from 'n8n-workflow';
 
 import { CatalystPayApi } from '../../credentials/CatalystPayApi.credentials';
 import type { Sandbox, SandboxConfig } from '../../sandbox/src';
-import { defaultConfig, startSandbox } from '../../sandbox/src';
+import { DEFAULT_CAMPAIGN_ID, defaultConfig, startSandbox } from '../../sandbox/src';
 
 /** A real sandbox on a free loopback port, with webhook retries short enough for a test. */
 export async function startTestSandbox(changes: (config: SandboxConfig) => void = () => {}): Promise<Sandbox> {
@@ -41,6 +41,11 @@ export const GOOD_LEAD = {
 	city: 'Köln',
 	postalCode: '50667',
 };
+
+/** The CatalystPay node's parameters for Payment Session > Create with a good lead, changed by `overrides`. */
+export function createSessionParameters(overrides: INodeParameters = {}): INodeParameters {
+	return { resource: 'paymentSession', operation: 'create', campaignId: DEFAULT_CAMPAIGN_ID, ...GOOD_LEAD, ...overrides };
+}
 
 /** Waits until `check` passes, for things that happen in the background (webhook deliveries). */
 export async function eventually<T>(check: () => T | undefined | false, timeoutMs = 5000): Promise<T> {

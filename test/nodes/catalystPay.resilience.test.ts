@@ -6,9 +6,9 @@ import type { IDataObject, INodeExecutionData, INodeParameters } from 'n8n-workf
 
 import { CatalystPay } from '../../nodes/CatalystPay/CatalystPay.node';
 import type { Sandbox } from '../../sandbox/src';
-import { DEFAULT_CAMPAIGN_ID, NO_FAULTS } from '../../sandbox/src';
+import { NO_FAULTS } from '../../sandbox/src';
 import { runNode } from '../helpers/n8nEngine';
-import { credentialTypes, GOOD_LEAD, sandboxCredentials, startTestSandbox } from '../helpers/sandbox';
+import { createSessionParameters, credentialTypes, sandboxCredentials, startTestSandbox } from '../helpers/sandbox';
 
 let sandbox: Sandbox;
 const unhandled: unknown[] = [];
@@ -31,14 +31,7 @@ afterEach(() => expect(unhandled).toEqual([]));
 const numbered = (count: number): INodeExecutionData[] =>
 	Array.from({ length: count }, (_, n) => ({ json: { n, email: `lead-${n}@example.com` } }));
 
-const create = (options: IDataObject = {}): INodeParameters => ({
-	resource: 'paymentSession',
-	operation: 'create',
-	campaignId: DEFAULT_CAMPAIGN_ID,
-	...GOOD_LEAD,
-	email: '={{ $json.email }}',
-	options,
-});
+const create = (options: IDataObject = {}): INodeParameters => createSessionParameters({ email: '={{ $json.email }}', options });
 
 async function run(parameters: INodeParameters, inputItems: INodeExecutionData[], continueOnFail = false) {
 	return await runNode({

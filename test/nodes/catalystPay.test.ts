@@ -8,10 +8,9 @@ import type { INodeExecutionData, INodeParameters } from 'n8n-workflow';
 import { CatalystPayApi } from '../../credentials/CatalystPayApi.credentials';
 import { CatalystPay } from '../../nodes/CatalystPay/CatalystPay.node';
 import type { Sandbox } from '../../sandbox/src';
-import { DEFAULT_CAMPAIGN_ID } from '../../sandbox/src';
 import { testCredential } from '../helpers/credentialTest';
 import { runNode } from '../helpers/n8nEngine';
-import { credentialTypes, GOOD_LEAD, sandboxCredentials, startTestSandbox } from '../helpers/sandbox';
+import { createSessionParameters, credentialTypes, sandboxCredentials, startTestSandbox } from '../helpers/sandbox';
 
 let sandbox: Sandbox;
 beforeAll(async () => {
@@ -20,13 +19,7 @@ beforeAll(async () => {
 afterAll(async () => await sandbox.close());
 afterEach(() => sandbox.faults.update({ errorRate: 0, rateLimitPerSecond: 0, dropRate: 0, latencyMs: 0 }));
 
-const createParameters = (overrides: INodeParameters = {}): INodeParameters => ({
-	resource: 'paymentSession',
-	operation: 'create',
-	campaignId: DEFAULT_CAMPAIGN_ID,
-	...GOOD_LEAD,
-	...overrides,
-});
+const createParameters = createSessionParameters;
 
 async function run(parameters: INodeParameters, options: { inputItems?: INodeExecutionData[]; continueOnFail?: boolean; apiKey?: string; baseUrl?: string } = {}) {
 	return await runNode({

@@ -9,10 +9,9 @@ import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 import { CatalystPay } from '../../nodes/CatalystPay/CatalystPay.node';
 import { CatalystPayTrigger } from '../../nodes/CatalystPayTrigger/CatalystPayTrigger.node';
 import type { Sandbox } from '../../sandbox/src';
-import { DEFAULT_CAMPAIGN_ID } from '../../sandbox/src';
 import type { WebhookServer } from '../helpers/n8nEngine';
 import { runNode, startWebhookServer } from '../helpers/n8nEngine';
-import { credentialTypes, GOOD_LEAD, payOnHostedPage, sandboxCredentials, startTestSandbox } from '../helpers/sandbox';
+import { createSessionParameters, credentialTypes, payOnHostedPage, sandboxCredentials, startTestSandbox } from '../helpers/sandbox';
 
 const ITEMS = 500;
 let sandbox: Sandbox;
@@ -56,14 +55,7 @@ test('every item has one outcome, no session is created twice, every payment sta
 	const inputItems: INodeExecutionData[] = Array.from({ length: ITEMS }, (_, n) => ({ json: { email: `lead-${n}@example.com` } }));
 	const { output, error } = await runNode({
 		nodeType: new CatalystPay(),
-		parameters: {
-			resource: 'paymentSession',
-			operation: 'create',
-			campaignId: DEFAULT_CAMPAIGN_ID,
-			...GOOD_LEAD,
-			email: '={{ $json.email }}',
-			options: { concurrency: 10, retries: 4 },
-		},
+		parameters: createSessionParameters({ email: '={{ $json.email }}', options: { concurrency: 10, retries: 4 } }),
 		credentials: sandboxCredentials(sandbox),
 		credentialTypes,
 		inputItems,
