@@ -7,6 +7,10 @@ import { HMAC_HEADROOM, hmacHex } from './hmac';
 
 export { canonicalBytes, canonicalize, CanonicalJsonError } from './canonicalJson';
 
+/** The headers a CatalystPay webhook carries, as Node lower-cases them; the sandbox sends, the trigger reads. */
+export const SIGNATURE_HEADER = 'x-catalystpay-signature';
+export const EVENT_HEADER = 'x-catalystpay-event';
+
 /** Signs a body as CatalystPay does: canonicalize, then HMAC-SHA256 as lowercase hex. Throws for a body that is not JSON. */
 export function sign(body: string | Uint8Array, secret: string): string {
 	return hmacHex(secret, canonicalBytesAfter(body, HMAC_HEADROOM));

@@ -9,7 +9,7 @@ import { NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
 
 import { CREDENTIAL_TYPE, readCredentials } from '../../lib/credentials';
 import { ANY_EVENT, KNOWN_EVENTS } from './events';
-import { handleDelivery } from './webhook';
+import { DEFAULT_REPEAT_WINDOW_MINUTES, handleDelivery } from './webhook';
 
 export class CatalystPayTrigger implements INodeType {
 	description: INodeTypeDescription = {
@@ -88,7 +88,7 @@ export class CatalystPayTrigger implements INodeType {
 						name: 'ignoreRepeatsMinutes',
 						type: 'number',
 						typeOptions: { minValue: 0 },
-						default: 1440,
+						default: DEFAULT_REPEAT_WINDOW_MINUTES,
 						description:
 							'A delivery that arrives again (same event, same signed payload) within this time is acknowledged and starts nothing, so an order is not shipped twice when CatalystPay retries. 0 turns this off.',
 					},

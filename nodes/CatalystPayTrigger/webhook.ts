@@ -7,13 +7,11 @@ import type { IDataObject, IWebhookFunctions, IWebhookResponseData } from 'n8n-w
 import { catalystPayRequest } from '../../lib/api';
 import { CatalystPayApiError } from '../../lib/apiError';
 import { CREDENTIAL_TYPE, readCredentials, signingSecrets } from '../../lib/credentials';
-import { checkSignature } from '../../lib/signature';
+import { checkSignature, EVENT_HEADER, SIGNATURE_HEADER } from '../../lib/signature';
 import { parseSessionToken } from '../../lib/validate';
 import { claim, commit, deliveryKey, release } from './deliveryMemory';
 import { isSelected, selectedEvents, STATUS_FOR_EVENT } from './events';
 
-export const SIGNATURE_HEADER = 'x-catalystpay-signature';
-export const EVENT_HEADER = 'x-catalystpay-event';
 export const DEFAULT_REPEAT_WINDOW_MINUTES = 1440;
 
 interface TriggerOptions {

@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 import { Agent, request } from 'undici';
 
-import { sign } from '../../lib/signature';
+import { EVENT_HEADER, sign, SIGNATURE_HEADER } from '../../lib/signature';
 import type { SandboxConfig } from './config';
 import type { Campaign, Delivery, Session } from './model';
 import type { Store } from './store';
@@ -121,8 +121,8 @@ export class WebhookSender {
 					headers: {
 						'content-type': 'application/json',
 						'user-agent': 'CatalystPay-Sandbox-Webhooks/1.0',
-						'x-catalystpay-event': delivery.event,
-						'x-catalystpay-signature': delivery.signature,
+						[EVENT_HEADER]: delivery.event,
+						[SIGNATURE_HEADER]: delivery.signature,
 						'x-catalystpay-delivery': delivery.id,
 					},
 					body: delivery.body,
