@@ -8,6 +8,7 @@
 //   npm run build && node bench/verification.mjs [--rounds 15]
 import { execFileSync } from 'node:child_process';
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -116,6 +117,23 @@ for (let i = 0; i < 5; i++) {
 }
 const bigMs = median(bigTimes);
 
+// Hostile bodies from the shared vectors: refused, and how long refusing takes (the test suite only
+// checks that they are refused; their cost is measured here).
+const hostile = JSON.parse(readFileSync(join(here, '..', 'test', 'fixtures', 'signature-vectors', 'vectors.json'), 'utf8')).hostile;
+const deepBody = '{"a":'.repeat(hostile.deep_nesting_depth) + '1' + '}'.repeat(hostile.deep_nesting_depth);
+const hostileBodies = {
+	[`nested ${hostile.deep_nesting_depth} deep`]: deepBody,
+	[`${hostile.long_string_chars}-char string`]: '{"a":"' + 'x'.repeat(hostile.long_string_chars) + '"}',
+	[`${hostile.long_string_chars} umlauts`]: Buffer.from('{"a":"' + 'ü'.repeat(hostile.long_string_chars) + '"}'),
+	[`${hostile.deep_nesting_depth} open brackets`]: '['.repeat(hostile.deep_nesting_depth),
+};
+const hostileMs = {};
+for (const [name, body] of Object.entries(hostileBodies)) {
+	const started = process.hrtime.bigint();
+	if (verifySignature(body, 'b'.repeat(64), SECRET)) throw new Error(`ours accepted the hostile body ${name}`);
+	hostileMs[name] = Number(process.hrtime.bigint() - started) / 1e6;
+}
+
 console.log('\nTargets:');
 const check = (ok, text) => console.log(`  ${ok ? 'met ' : 'MISS'}  ${text}`);
 for (const [name, r] of Object.entries(results)) {
@@ -124,3 +142,4 @@ for (const [name, r] of Object.entries(results)) {
 const small = results['200 B'];
 check(small.ours <= 2 * small.floor, `200 B: within 2x of one HMAC over the raw body (ours/floor ${(small.ours / small.floor).toFixed(2)}, target <= 2.00)`);
 check(bigMs < 1000, `5 MB (${big.length} bytes): verified in ${bigMs.toFixed(0)} ms (target < 1000 ms)`);
+for (const [name, ms] of Object.entries(hostileMs)) check(ms < 2000, `hostile body, ${name}: refused in ${ms.toFixed(1)} ms (target < 2000 ms)`);

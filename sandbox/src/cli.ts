@@ -44,6 +44,8 @@ Options for start (each also a key of the --config file, which flags override):
   --error-timing before|after|mixed
                            fault: whether a failed create happened before or after the session existed
   --rate-limit N           fault: API requests per second before 429 + Retry-After (default 0: none)
+  --rate-limit-every N --rate-limit-burst M
+                           fault: of every N API requests, the last M get 429 (by count, not time)
   --retry-after SECONDS    fault: the Retry-After sent with 429 (default 1)
   --drop-rate SHARE        fault: share (0-1) of API connections dropped without an answer (default 0)
   --fault-seed N           seed for the fault dice, to replay a run (default 1)
@@ -110,7 +112,7 @@ export function configFromFlags(flags: Map<string, string>): SandboxConfig {
 	const known = new Set([
 		'config', 'host', 'port', 'public-url', 'api-key', 'signing-secret', 'webhook-url', 'success-url', 'failure-url',
 		'data-dir', 'webhook-attempts', 'webhook-backoff', 'webhook-timeout', 'latency', 'spike-rate', 'spike-ms',
-		'error-rate', 'error-timing', 'rate-limit', 'retry-after', 'drop-rate', 'fault-seed', 'verbose', 'sandbox',
+		'error-rate', 'error-timing', 'rate-limit', 'rate-limit-every', 'rate-limit-burst', 'retry-after', 'drop-rate', 'fault-seed', 'verbose', 'sandbox',
 	]);
 	for (const name of flags.keys()) if (!known.has(name)) throw new UsageError(`Unknown option --${name}`);
 
@@ -140,6 +142,8 @@ export function configFromFlags(flags: Map<string, string>): SandboxConfig {
 		config.faults.errorTiming = v;
 	});
 	set(numberFlag(flags, 'rate-limit', 0, 1_000_000), (v) => (config.faults.rateLimitPerSecond = v));
+	set(numberFlag(flags, 'rate-limit-every', 0, 1_000_000), (v) => (config.faults.rateLimitEvery = v));
+	set(numberFlag(flags, 'rate-limit-burst', 1, 1_000_000), (v) => (config.faults.rateLimitBurst = v));
 	set(numberFlag(flags, 'retry-after', 0, 3600), (v) => (config.faults.retryAfterSeconds = v));
 	set(numberFlag(flags, 'drop-rate', 0, 1), (v) => (config.faults.dropRate = v));
 	set(numberFlag(flags, 'fault-seed', 0, 2 ** 32 - 1), (v) => (config.faults.seed = v));

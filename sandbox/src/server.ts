@@ -120,6 +120,7 @@ export async function startSandbox(config: SandboxConfig, log: (line: string) =>
 	}
 
 	async function api(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
+		await faults.gather();
 		const fault = faults.decide();
 		if (fault.delayMs > 0) await sleep(fault.delayMs);
 		if (fault.kind === 'drop') {

@@ -23,8 +23,9 @@ const TRIGGER_NODE = 'CatalystPay webhook';
 const FAULTS = {
 	errorRate: 0.3,
 	errorTiming: 'mixed' as const,
-	// Low enough that the creates (10 in flight) run into it in bursts.
-	rateLimitPerSecond: 60,
+	// 429 bursts by count (of every 20 API requests the last 4), so they happen on a slow machine too.
+	rateLimitEvery: 20,
+	rateLimitBurst: 4,
 	retryAfterSeconds: 1,
 	spikeRate: 0.05,
 	spikeMs: 300,
@@ -239,7 +240,7 @@ test('under 5xx, 429 bursts, spikes and drops: one outcome per item, one session
 	}
 
 	// 4. Nothing crashed: n8n is up and healthy, and its log has no uncaught errors.
-	sandbox.faults.update({ errorRate: 0, rateLimitPerSecond: 0, spikeRate: 0, latencyMs: 0, dropRate: 0 });
+	sandbox.faults.update({ errorRate: 0, rateLimitEvery: 0, spikeRate: 0, latencyMs: 0, dropRate: 0 });
 	expect(stack.hasExited()).toBeNull();
 	const health = await fetch(`${stack.n8nUrl}/healthz`);
 	expect(health.status).toBe(200);

@@ -8,7 +8,9 @@ import { DEFAULT_CAMPAIGN_ID, defaultConfig, startSandbox } from '../../sandbox/
 export async function startTestSandbox(changes: (config: SandboxConfig) => void = () => {}): Promise<Sandbox> {
 	const config = defaultConfig();
 	config.port = 0;
-	config.webhooks = { maxAttempts: 4, backoffMs: 40, timeoutMs: 5000 };
+	// A timeout that a busy machine does not run into: an attempt that times out is retried, and a test
+	// that counts attempts would see one more.
+	config.webhooks = { maxAttempts: 4, backoffMs: 40, timeoutMs: 30_000 };
 	config.payments = { attempts: 3, retryDelayMs: 5 };
 	changes(config);
 	return await startSandbox(config, (l) => process.env.SANDBOX_LOG && console.log(l));
@@ -47,8 +49,11 @@ export function createSessionParameters(overrides: INodeParameters = {}): INodeP
 	return { resource: 'paymentSession', operation: 'create', campaignId: DEFAULT_CAMPAIGN_ID, ...GOOD_LEAD, ...overrides };
 }
 
-/** Waits until `check` passes, for things that happen in the background (webhook deliveries). */
-export async function eventually<T>(check: () => T | undefined | false, timeoutMs = 5000): Promise<T> {
+/**
+ * Waits until `check` passes, for things that happen in the background (webhook deliveries). The
+ * ceiling is generous because a busy machine is slow; a passing check returns at once.
+ */
+export async function eventually<T>(check: () => T | undefined | false, timeoutMs = 30_000): Promise<T> {
 	const deadline = Date.now() + timeoutMs;
 	for (;;) {
 		const value = check();

@@ -49,7 +49,8 @@ function leadEmailOf(item: INodeExecutionData): string | undefined {
 }
 
 test('never more requests in flight than Concurrent Requests; results in input order, each paired', async () => {
-	sandbox.faults.update({ latencyMs: 20 });
+	// The sandbox holds the first 4 requests until all 4 are there: 4 in flight on any machine, if the node sends them at once.
+	sandbox.faults.update({ latencyMs: 20, gatherFirst: 4 });
 	const { output, error } = await run(create({ concurrency: 4 }), numbered(30));
 	expect(error).toBeUndefined();
 	expect(sandbox.stats.maxInFlight).toBe(4);
@@ -65,7 +66,8 @@ test('Concurrent Requests 1 sends one at a time', async () => {
 });
 
 test('a rate limit is waited out and retried: every item gets its session, once', async () => {
-	sandbox.faults.update({ rateLimitPerSecond: 3, retryAfterSeconds: 1 });
+	// By count, not by rate: of every 4 requests the last 2 are refused, however fast the machine.
+	sandbox.faults.update({ rateLimitEvery: 4, rateLimitBurst: 2, retryAfterSeconds: 1 });
 	const { output, error } = await run(create({ concurrency: 8 }), numbered(8));
 	expect(error).toBeUndefined();
 	expect(sandbox.faults.counts.rateLimit).toBeGreaterThan(0);

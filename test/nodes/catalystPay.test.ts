@@ -17,7 +17,7 @@ beforeAll(async () => {
 	sandbox = await startTestSandbox();
 });
 afterAll(async () => await sandbox.close());
-afterEach(() => sandbox.faults.update({ errorRate: 0, rateLimitPerSecond: 0, dropRate: 0, latencyMs: 0 }));
+afterEach(() => sandbox.faults.update({ errorRate: 0, rateLimitPerSecond: 0, rateLimitEvery: 0, dropRate: 0, latencyMs: 0 }));
 
 const createParameters = createSessionParameters;
 
@@ -154,7 +154,8 @@ describe('Payment Session: Create', () => {
 		const failed = await run(createParameters());
 		expect(failed.error?.message).toMatch(/CatalystPay had a server error \(HTTP 50\d\)/);
 
-		sandbox.faults.update({ errorRate: 0, rateLimitPerSecond: 1, retryAfterSeconds: 7 });
+		// Every second request is refused: the first goes through, the second gets 429.
+		sandbox.faults.update({ errorRate: 0, rateLimitEvery: 2, rateLimitBurst: 1, retryAfterSeconds: 7 });
 		await run(createParameters());
 		const limited = await run(createParameters({ options: { retries: 0 } }));
 		expect(limited.error?.message).toBe('CatalystPay is rate limiting requests for 7 s');

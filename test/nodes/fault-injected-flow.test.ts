@@ -22,12 +22,14 @@ const onUnhandled = (reason: unknown) => unhandled.push(reason);
 beforeAll(async () => {
 	process.on('unhandledRejection', onUnhandled);
 	sandbox = await startTestSandbox((config) => {
-		config.webhooks = { maxAttempts: 12, backoffMs: 20, timeoutMs: 5000 };
+		config.webhooks = { maxAttempts: 12, backoffMs: 20, timeoutMs: 30_000 };
 		config.faults = {
 			...config.faults,
 			errorRate: 0.3,
 			errorTiming: 'mixed',
-			rateLimitPerSecond: 400,
+			// 429 bursts by count: of every 25 API requests the last 3, on any machine.
+			rateLimitEvery: 25,
+			rateLimitBurst: 3,
 			retryAfterSeconds: 1,
 			spikeRate: 0.05,
 			spikeMs: 150,

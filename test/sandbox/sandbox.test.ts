@@ -132,7 +132,7 @@ test('trigger works without a running sandbox, like stripe trigger', async () =>
 test('--data-dir keeps sessions and deliveries across a restart', async () => {
 	const dataDir = mkdtempSync(join(tmpdir(), 'sandbox-state-'));
 	const target = await receiver();
-	const config = () => ({ ...defaultConfig(), port: 0, dataDir, webhooks: { maxAttempts: 3, backoffMs: 10, timeoutMs: 2000 } });
+	const config = () => ({ ...defaultConfig(), port: 0, dataDir, webhooks: { maxAttempts: 3, backoffMs: 10, timeoutMs: 30_000 } });
 	const first = await startSandbox(config());
 	first.campaigns.values().next().value!.webhook.url = target.url;
 	const created = await fetch(`${first.url}/api/v1/payment-sessions/`, {
