@@ -1,5 +1,7 @@
 import type {
+	IExecuteFunctions,
 	IHookFunctions,
+	INodeExecutionData,
 	INodeType,
 	INodeTypeDescription,
 	IWebhookFunctions,
@@ -9,6 +11,7 @@ import { NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
 
 import { CREDENTIAL_TYPE, readCredentials } from '../../lib/credentials';
 import { ANY_EVENT, KNOWN_EVENTS } from './events';
+import { recordDeliveries } from './execute';
 import { DEFAULT_REPEAT_WINDOW_MINUTES, handleDelivery } from './webhook';
 
 export class CatalystPayTrigger implements INodeType {
@@ -126,5 +129,9 @@ export class CatalystPayTrigger implements INodeType {
 
 	async webhook(this: IWebhookFunctions): Promise<IWebhookResponseData> {
 		return await handleDelivery.call(this);
+	}
+
+	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+		return await recordDeliveries.call(this);
 	}
 }

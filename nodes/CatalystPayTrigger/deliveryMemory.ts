@@ -4,7 +4,14 @@
  *
  * Two memories: one in this n8n process, claimed synchronously so two copies arriving at the same
  * moment cannot both pass; and one in the workflow's static data, which n8n saves with the workflow,
- * so repeats are still caught after a restart.
+ * so repeats are still caught after a restart and by every other n8n process (in queue mode each
+ * webhook process reads the workflow, static data included, from the database per request).
+ *
+ * n8n saves static data only when it changed during the execution (webhook-time changes are lost in
+ * n8n 2.x, and a queue-mode worker loads its own copy), and it saves the whole object: the last
+ * execution to finish wins. So the trigger records each delivery again while its execution runs (see
+ * execute.ts), and every write carries the deliveries this process recorded recently too, so one
+ * execution's save does not drop another's.
  */
 import { createHash } from 'node:crypto';
 import type { IDataObject } from 'n8n-workflow';
@@ -16,6 +23,8 @@ const MAX_IN_PROCESS = 20_000;
 const MAX_PERSISTED = 1_000;
 
 const inProcess = new Map<string, Map<string, number>>();
+/** Per scope, the deliveries this process committed most recently (oldest first), merged into every save. */
+const recentlyCommitted = new Map<string, Map<string, number>>();
 
 export type Claim = 'new' | 'duplicate' | 'in-progress';
 
@@ -72,11 +81,28 @@ export function commit(scope: string, key: string, staticData: IDataObject, wind
 	const memory = memoryOf(scope);
 	memory.delete(key);
 	memory.set(key, expires);
-	const kept = Object.entries(persisted(staticData)).filter(([storedKey, storedExpiry]) => storedExpiry > now && storedKey !== key);
-	kept.sort((a, b) => a[1] - b[1]);
-	const next: Record<string, number> = Object.fromEntries(kept.slice(Math.max(0, kept.length - (MAX_PERSISTED - 1))));
-	next[key] = expires;
+
+	let recent = recentlyCommitted.get(scope);
+	if (!recent) {
+		recent = new Map();
+		recentlyCommitted.set(scope, recent);
+	}
+	recent.delete(key);
+	recent.set(key, expires);
+	for (const oldest of recent.keys()) {
+		if (recent.size <= MAX_PERSISTED) break;
+		recent.delete(oldest);
+	}
+
+	const merged = new Map<string, number>();
+	for (const [storedKey, storedExpiry] of Object.entries(persisted(staticData))) {
+		if (typeof storedExpiry === 'number' && storedExpiry > now) merged.set(storedKey, storedExpiry);
+	}
+	for (const [recentKey, recentExpiry] of recent) {
+		if (recentExpiry > now) merged.set(recentKey, Math.max(recentExpiry, merged.get(recentKey) ?? 0));
+	}
+	const kept = [...merged].sort((a, b) => a[1] - b[1]).slice(-MAX_PERSISTED);
 	// Assigned whole, never changed in place: n8n saves static data only when one of the node's
 	// own properties is set, and does not see changes inside a nested object.
-	staticData.recentDeliveries = next;
+	staticData.recentDeliveries = Object.fromEntries(kept);
 }

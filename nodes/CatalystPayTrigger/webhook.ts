@@ -2,7 +2,7 @@
  * What happens to one delivery: verify -> filter -> (confirm) -> emit. Anything refused is answered
  * here through the response object and returns `noWebhookResponse`, so n8n starts no execution.
  */
-import type { IDataObject, IWebhookFunctions, IWebhookResponseData } from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions, IWebhookFunctions, IWebhookResponseData } from 'n8n-workflow';
 
 import { catalystPayRequest } from '../../lib/api';
 import { CatalystPayApiError } from '../../lib/apiError';
@@ -16,6 +16,17 @@ export const DEFAULT_REPEAT_WINDOW_MINUTES = 1440;
 
 interface TriggerOptions {
 	ignoreRepeatsMinutes?: number;
+}
+
+/** How long a delivery is remembered, from the trigger's options (0: repeats are not detected). */
+export function repeatWindowMs(options: unknown): number {
+	const minutes = (options as TriggerOptions | undefined)?.ignoreRepeatsMinutes ?? DEFAULT_REPEAT_WINDOW_MINUTES;
+	return Math.max(0, minutes) * 60_000;
+}
+
+/** Whose deliveries: one trigger node of one workflow. The same in the webhook process and the worker. */
+export function deliveryScope(context: IWebhookFunctions | IExecuteFunctions): string {
+	return `${context.getWorkflow().id ?? ''}:${context.getNode().id}`;
 }
 
 /**
@@ -101,9 +112,8 @@ export async function handleDelivery(this: IWebhookFunctions): Promise<IWebhookR
 		return answer(this, 200, { received: true, ignored: `this workflow does not listen to "${event}"` });
 	}
 
-	const options = this.getNodeParameter('options', {}) as TriggerOptions;
-	const windowMs = Math.max(0, options.ignoreRepeatsMinutes ?? DEFAULT_REPEAT_WINDOW_MINUTES) * 60_000;
-	const scope = `${this.getWorkflow().id ?? ''}:${this.getNode().id}`;
+	const windowMs = repeatWindowMs(this.getNodeParameter('options', {}));
+	const scope = deliveryScope(this);
 	const key = deliveryKey(event, check.canonical);
 	const staticData = this.getWorkflowStaticData('node');
 	if (windowMs > 0) {
@@ -118,7 +128,9 @@ export async function handleDelivery(this: IWebhookFunctions): Promise<IWebhookR
 	}
 
 	const payload = parsePayload(rawBody);
-	const output: IDataObject = { event, payload: payload as IDataObject };
+	// deliveryId is the same for every copy, retry and resend of one delivery: what a gate after the
+	// trigger keys on where the trigger alone cannot decide (copies at two processes at one instant).
+	const output: IDataObject = { event, deliveryId: key, payload: payload as IDataObject };
 	if (this.getNodeParameter('confirmSessionStatus', true) as boolean) {
 		const confirmation = await confirmSession(this, event, payload).catch((error: unknown) => {
 			release(scope, key);

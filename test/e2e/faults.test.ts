@@ -145,7 +145,8 @@ test('under 5xx, 429 bursts, spikes and drops: one outcome per item, one session
 			const [execution] = await executions(stack, batchWorkflowId);
 			return execution && execution.status !== 'running' && execution.status !== 'new' ? execution : undefined;
 		},
-		60000,
+		// A ceiling for a busy machine, not a speed target: 429 bursts alone add many 1 s waits.
+		600_000,
 	);
 	timings.createBatch = Date.now() - tStart;
 	// Read back once more, by id, as the API documents it.
@@ -219,7 +220,7 @@ test('under 5xx, 429 bursts, spikes and drops: one outcome per item, one session
 	await eventually(
 		'n8n to save an execution per payment',
 		async () => ((await countExecutions(stack, paymentsWorkflowId)) - executionsBefore >= tokens.length ? true : undefined),
-		30000,
+		300_000,
 	);
 	// A moment more, for a second execution that should not exist.
 	await new Promise((resolve) => setTimeout(resolve, 1500));
@@ -254,4 +255,4 @@ test('under 5xx, 429 bursts, spikes and drops: one outcome per item, one session
 			`${sessions.length} sessions in the sandbox for the batch, all paid; ${deliveries.length} deliveries, ${retried} needed a retry; ` +
 			`faults injected ${JSON.stringify(sandbox.faults.counts)} (during the batch: ${JSON.stringify(injected)})\n`,
 	);
-}, 120_000);
+}, 20 * 60_000);

@@ -140,7 +140,7 @@ export function nodeOutput(execution: Execution, node: string, output = 0): any[
 	return (runs[0].data?.main[output] ?? []).map((item) => item.json);
 }
 
-export async function eventually<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 30000): Promise<T> {
+export async function eventually<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 120_000): Promise<T> {
 	const deadline = Date.now() + timeoutMs;
 	for (;;) {
 		const value = await check();

@@ -267,6 +267,8 @@ export interface NodeUnderTestOptions {
 	credentialTypes?: ICredentialType[];
 	/** Defaults to "Node Under Test". */
 	nodeName?: string;
+	/** The node's id; a new one each time by default (n8n keeps a node's id for the life of the workflow). */
+	nodeId?: string;
 	/** Workflow static data to start from. */
 	staticData?: IDataObject;
 	settings?: IWorkflowSettings;
@@ -279,6 +281,11 @@ export interface RunNodeOptions extends NodeUnderTestOptions {
 	continueOnFail?: boolean;
 	/** Defaults to `manual` (an editor run). */
 	mode?: WorkflowExecuteMode;
+	/**
+	 * Starts the execution at the node under test with `inputItems` as its data, as n8n starts the
+	 * execution of a webhook-triggered workflow at the trigger with what webhook() returned.
+	 */
+	asStartNode?: boolean;
 }
 
 export interface RunNodeResult {
@@ -296,6 +303,8 @@ export interface RunNodeResult {
 	recordedError?: Error;
 	/** `run.data.resultData.runData` - every node's task data. */
 	runData: IRunData;
+	/** What n8n hands its after-execution hook to save as the workflow's static data (undefined: nothing changed). */
+	savedStaticData: IDataObject | undefined;
 	taskData: ITaskData | undefined;
 	run: IRun;
 	workflow: Workflow;
@@ -338,7 +347,7 @@ function buildWorkflow(
 		parameters: {},
 	};
 	const node: INode = {
-		id: randomUUID(),
+		id: options.nodeId ?? randomUUID(),
 		name: nodeName,
 		type: typeName,
 		typeVersion,
@@ -388,13 +397,17 @@ export async function runNode(options: RunNodeOptions): Promise<RunNodeResult> {
 	const mode = options.mode ?? 'manual';
 	const executionId = nextExecutionId();
 	const hooks = new ExecutionLifecycleHooks(mode, executionId, workflowBase(workflow));
+	let savedStaticData: IDataObject | undefined;
+	hooks.addHandler('workflowExecuteAfter', (_run, newStaticData) => {
+		savedStaticData = newStaticData;
+	});
 	const additionalData = createAdditionalData({ credentialsHelper, hooks, executionId });
 
 	const runExecutionData = createRunExecutionData({
 		executionData: {
 			nodeExecutionStack: [
 				{
-					node: workflow.nodes[START_NODE_NAME],
+					node: workflow.nodes[options.asStartNode ? node.name : START_NODE_NAME],
 					data: { main: [options.inputItems ?? [{ json: {} }]] },
 					source: null,
 				},
@@ -419,6 +432,7 @@ export async function runNode(options: RunNodeOptions): Promise<RunNodeResult> {
 		error: recordedError && (thrownInstance ?? recordedError),
 		recordedError,
 		runData,
+		savedStaticData,
 		taskData,
 		run,
 		workflow,

@@ -9,7 +9,7 @@ import { CatalystPayTrigger } from '../../nodes/CatalystPayTrigger/CatalystPayTr
 import type { Sandbox } from '../../sandbox/src';
 import { sign } from '../../lib/signature';
 import type { WebhookServer } from '../helpers/n8nEngine';
-import { startWebhookServer } from '../helpers/n8nEngine';
+import { runNode, startWebhookServer } from '../helpers/n8nEngine';
 import { createSessionViaApi, credentialTypes, eventually, payOnHostedPage, sandboxCredentials, startTestSandbox } from '../helpers/sandbox';
 import { bodyOf, loadVectors, SHARED_VECTORS, OUR_VECTORS } from '../helpers/vectors';
 
@@ -72,6 +72,7 @@ describe('verification before anything runs', () => {
 			{
 				json: {
 					event: 'payment_session.completed',
+					deliveryId: expect.stringMatching(/^[A-Za-z0-9_-]{24}$/),
 					payload: {
 						session_token: 'ps_abc123def456ghi789jkl012mno345',
 						status: 'COMPLETED',
@@ -321,12 +322,84 @@ describe('the same delivery twice', () => {
 
 	test('a refused delivery is not remembered, so its retry can still start the workflow', async () => {
 		const server = await trigger({ confirmSessionStatus: true }, { signingSecret: sandbox.config.signingSecret });
-const { session_token: token } = await createSessionViaApi(sandbox, { first_name: 'A', last_name: 'B', email: 'ab@example.com', country: 'DE' });
+		const { session_token: token } = await createSessionViaApi(sandbox, { first_name: 'A', last_name: 'B', email: 'ab@example.com', country: 'DE' });
 		const body = JSON.stringify({ session_token: token, status: 'COMPLETED' });
 		expect((await post(server, body, signed(body, sandbox.config.signingSecret))).status).toBe(409);
 		await payOnHostedPage(sandbox, token, 'DE89370400440532013000');
 		const retry = await post(server, body, signed(body, sandbox.config.signingSecret));
 		expect(retry.status).toBe(200);
 		expect(retry.call.workflowData).toBeDefined();
+	});
+});
+
+/**
+ * n8n 2.x does not save static data written in webhook(), and a queue-mode worker runs the execution
+ * with its own copy from the database. What the trigger records while the execution runs is what n8n
+ * saves: these run the execution as n8n starts it (at the trigger, with webhook()'s items).
+ */
+describe('the memory n8n saves with the execution', () => {
+	async function runExecution(items: IDataObject[], staticData?: IDataObject, parameters: INodeParameters = {}) {
+		return await runNode({
+			nodeType: new CatalystPayTrigger(),
+			parameters: { events: ['payment_session.completed'], confirmSessionStatus: false, ...parameters },
+			credentials: sandboxCredentials(sandbox, { signingSecret: SECRET }),
+			credentialTypes,
+			inputItems: items.map((json) => ({ json })),
+			staticData,
+			// One trigger node of one workflow, as in n8n, where a node keeps its id.
+			nodeId: 'a0000000-0000-4000-8000-00000000beef',
+			asStartNode: true,
+			mode: 'webhook',
+		});
+	}
+	// What the database keeps of it.
+	const asStored = (saved: IDataObject | undefined) => JSON.parse(JSON.stringify(saved ?? {})) as IDataObject;
+	const savedDeliveries = (saved: IDataObject | undefined) =>
+		Object.keys(((saved?.['node:Node Under Test'] as IDataObject | undefined)?.recentDeliveries ?? {}) as object);
+
+	test("n8n runs the trigger first in the execution: its items pass through unchanged and the delivery is in what n8n saves", async () => {
+		const item = { event: 'payment_session.completed', deliveryId: 'delivery-one', payload: { session_token: 'ps_x' } };
+		const { output, error, savedStaticData } = await runExecution([item]);
+		expect(error).toBeUndefined();
+		expect(output?.map((items) => items.map(({ json }) => json))).toEqual([[item]]);
+		expect(savedDeliveries(savedStaticData)).toEqual(['delivery-one']);
+	});
+
+	test('each save also carries what this process recorded before, so executions finishing out of order keep each other', async () => {
+		const first = await runExecution([{ event: 'e', deliveryId: 'delivery-a' }]);
+		// Loaded before the first saved, as a concurrent execution would be: it does not know delivery-a.
+		const second = await runExecution([{ event: 'e', deliveryId: 'delivery-b' }]);
+		expect(savedDeliveries(first.savedStaticData)).toContain('delivery-a');
+		expect(savedDeliveries(second.savedStaticData)).toEqual(expect.arrayContaining(['delivery-a', 'delivery-b']));
+	});
+
+	test('with Ignore Repeats off nothing is recorded, and nothing is saved', async () => {
+		const { savedStaticData } = await runExecution([{ event: 'e', deliveryId: 'delivery-off' }], undefined, { options: { ignoreRepeatsMinutes: 0 } });
+		expect(savedStaticData).toBeUndefined();
+	});
+
+	test('a delivery saved by its execution is a repeat at another n8n process (or after a restart), which has only the saved data', async () => {
+		const first = await trigger();
+		const delivered = await post(first, MULLER, signed(MULLER));
+		const deliveryId = (delivered.call.workflowData?.[0]?.[0]?.json as IDataObject).deliveryId;
+		expect(deliveryId).toEqual(expect.any(String));
+		const { savedStaticData } = await runExecution([delivered.call.workflowData![0][0].json]);
+
+		// Another process: a node of its own (so none of this process's memory applies), the saved static data.
+		const other = await startWebhookServer({
+			nodeType: new CatalystPayTrigger(),
+			parameters: { events: ['payment_session.completed'], confirmSessionStatus: false },
+			credentials: sandboxCredentials(sandbox, { signingSecret: SECRET }),
+			credentialTypes,
+			staticData: asStored(savedStaticData),
+		});
+		servers.push(other);
+		const again = await post(other, MULLER, signed(MULLER));
+		expect(JSON.parse(again.text)).toMatchObject({ received: true, duplicate: expect.any(String) });
+		expect(again.call.workflowData).toBeUndefined();
+
+		// Without the saved data the same process-less node would start it: the saved data is what caught it.
+		const fresh = await trigger();
+		expect((await post(fresh, MULLER, signed(MULLER))).call.workflowData?.[0]?.[0]?.json).toMatchObject({ deliveryId });
 	});
 });

@@ -109,4 +109,4 @@ test('every item has one outcome, no session is created twice, every payment sta
 	expect([...executions.values()].every((count) => count === 1)).toBe(true);
 	expect(trigger.calls.filter((call) => call.error)).toEqual([]);
 	expect(unhandled).toEqual([]);
-}, 120_000);
+}, 10 * 60_000);
