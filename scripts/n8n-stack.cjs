@@ -48,12 +48,14 @@ function ensureRuntime() {
 	return JSON.parse(res.stdout.trim().split('\n').pop());
 }
 
-function readExamples() {
+/** The example workflows directly in a folder (examples/ by default; not its subfolders). */
+function readExamples(dir = EXAMPLES_DIR) {
 	return fs
-		.readdirSync(EXAMPLES_DIR)
-		.filter((file) => file.endsWith('.json'))
+		.readdirSync(dir, { withFileTypes: true })
+		.filter((entry) => entry.isFile() && entry.name.endsWith('.json'))
+		.map((entry) => entry.name)
 		.sort()
-		.map((file) => ({ file, workflow: JSON.parse(fs.readFileSync(path.join(EXAMPLES_DIR, file), 'utf8')) }));
+		.map((file) => ({ file, workflow: JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')) }));
 }
 
 function findNode(workflows, type) {
@@ -209,6 +211,225 @@ function installPackage(userFolder, mode, log) {
 	}
 }
 
+/** A free TCP port on host (the system picks it). */
+function freePort(host = '127.0.0.1') {
+	return new Promise((resolve, reject) => {
+		const server = net.createServer();
+		server.once('error', reject);
+		server.listen(0, host, () => {
+			const { port } = server.address();
+			server.close(() => resolve(port));
+		});
+	});
+}
+
+/** A port p with p+1 free as well (an n8n process's task runner broker takes the next one). */
+async function freePortPair(host = '127.0.0.1', avoid = new Set()) {
+	for (let i = 0; i < 200; i++) {
+		const port = 20000 + Math.floor(Math.random() * 20000);
+		if (avoid.has(port) || avoid.has(port + 1)) continue;
+		if ((await portIsFree(port, host)) && (await portIsFree(port + 1, host))) return port;
+	}
+	throw new StackError(`no free pair of ports on ${host}`);
+}
+
+/**
+ * Processes this module started and that are still running: the exit hook ends them if the caller
+ * exits without stop() (a crash, process.exit in a signal handler, a jest worker ending).
+ */
+const liveProcesses = new Set();
+process.on('exit', () => {
+	for (const proc of liveProcesses) proc.kill(proc.exitSignal);
+});
+
+/**
+ * Starts one server as its own process group (n8n's task runner, postgres's backends and nginx's
+ * workers share it), collecting its output. stop() sends stopSignal to the process (or to the whole
+ * group), waits for it to exit, and kills whatever is left of the group.
+ *   exitSignal   sent to the group by the exit hook (SIGKILL unless the server cleans up better)
+ */
+function startProcess({ name, command, args, cwd, env, uid, gid, onOutput = () => {}, stopSignal = 'SIGTERM', exitSignal = 'SIGKILL' }) {
+	const child = spawn(command, args, {
+		cwd,
+		env,
+		uid,
+		gid,
+		detached: true,
+		stdio: ['ignore', 'pipe', 'pipe'],
+	});
+	const proc = {
+		name,
+		child,
+		pid: child.pid,
+		output: [],
+		exited: null,
+		exitSignal,
+		kill(signal) {
+			try {
+				process.kill(-child.pid, signal);
+			} catch {
+				// already gone
+			}
+		},
+		/** The last lines of its output, for an error message. */
+		tail(chars = 6000) {
+			return proc.output.join('').slice(-chars);
+		},
+		async stop({ timeoutMs = 15000, log = () => {} } = {}) {
+			if (proc.exited === null) {
+				proc.kill(stopSignal);
+				const deadline = Date.now() + timeoutMs;
+				while (proc.exited === null && Date.now() < deadline) await sleep(100);
+				if (proc.exited === null) {
+					log(`${name} did not stop within ${timeoutMs / 1000} s: killing it`);
+					proc.kill('SIGKILL');
+					while (proc.exited === null) await sleep(50);
+				}
+			}
+			// Whatever else is in its group (a task runner, a backend) goes too.
+			proc.kill('SIGKILL');
+			liveProcesses.delete(proc);
+		},
+	};
+	liveProcesses.add(proc);
+	child.on('exit', (code, signal) => {
+		proc.exited = { code, signal };
+	});
+	child.on('error', (error) => {
+		proc.output.push(`${name}: ${error.message}\n`);
+		if (proc.exited === null) proc.exited = { code: null, signal: null, error: error.message };
+	});
+	const collect = (chunk) => {
+		const text = chunk.toString();
+		proc.output.push(text);
+		onOutput(text);
+	};
+	child.stdout.on('data', collect);
+	child.stderr.on('data', collect);
+	return proc;
+}
+
+/**
+ * Polls check() until it returns true, failing early (with the process's output) if one of procs
+ * exits, and at deadline (a Date.now() value).
+ */
+async function waitUntil(what, check, { deadline, procs = [], intervalMs = 150 }) {
+	for (;;) {
+		const dead = procs.find((proc) => proc.exited !== null);
+		if (dead) {
+			throw new StackError(
+				`${dead.name} exited (${dead.exited.signal ?? `code ${dead.exited.code}`}) while waiting for ${what}. Its output:\n${dead.tail()}`,
+			);
+		}
+		try {
+			if (await check()) return;
+		} catch {
+			// not answering yet
+		}
+		if (Date.now() > deadline) {
+			const outputs = procs.map((proc) => `--- ${proc.name} ---\n${proc.tail(3000)}`).join('\n');
+			throw new StackError(`not ready (${what}) after waiting. Output:\n${outputs}`);
+		}
+		await sleep(intervalMs);
+	}
+}
+
+/** The credential the examples use, for the sandbox. */
+function sandboxCredential(sandboxConfig, sandbox) {
+	return {
+		...CREDENTIAL,
+		data: {
+			apiKey: sandboxConfig.apiKey,
+			signingSecret: sandboxConfig.signingSecret,
+			previousSigningSecret: '',
+			baseUrl: sandbox.url,
+		},
+	};
+}
+
+/**
+ * Imports credentials and workflows into the n8n that env points at (n8n's CLI), and publishes the
+ * workflows. The plain-text copy of the credentials is removed afterwards.
+ */
+function importIntoN8n(runtime, env, { importDir, credentials, workflows }, log) {
+	fs.rmSync(importDir, { recursive: true, force: true });
+	fs.mkdirSync(path.join(importDir, 'workflows'), { recursive: true });
+	try {
+		fs.writeFileSync(path.join(importDir, 'credentials.json'), JSON.stringify(credentials, null, 2));
+		for (const { file, workflow } of workflows) {
+			fs.writeFileSync(path.join(importDir, 'workflows', file), JSON.stringify(workflow, null, 2));
+		}
+		runN8nCli(runtime, env, ['import:credentials', `--input=${path.join(importDir, 'credentials.json')}`], log);
+		runN8nCli(runtime, env, ['import:workflow', '--separate', `--input=${path.join(importDir, 'workflows')}`], log);
+		for (const { workflow } of workflows) {
+			runN8nCli(runtime, env, ['publish:workflow', `--id=${workflow.id}`], log);
+		}
+	} finally {
+		// The imported secrets are in n8n's database (encrypted) now; no plain copy stays behind.
+		fs.rmSync(importDir, { recursive: true, force: true });
+	}
+}
+
+/**
+ * Sets up n8n's owner (or logs in as it, for an n8n kept from an earlier run) and creates an API
+ * key. Returns the callers the stacks hand out: rest()/editor() as the logged-in owner, api() with
+ * the key.
+ */
+async function setupOwner(n8nUrl) {
+	let cookie = '';
+	/** A call to n8n's editor backend (the /rest API, /types/...) as the logged-in owner. */
+	const editor = async (method, route, body) => {
+		const res = await http(`${n8nUrl}${route}`, {
+			method,
+			headers: {
+				'content-type': 'application/json',
+				'browser-id': BROWSER_ID,
+				...(cookie ? { cookie } : {}),
+			},
+			body: body === undefined ? undefined : JSON.stringify(body),
+		});
+		const setCookie = res.headers.get('set-cookie');
+		const auth = setCookie && /n8n-auth=[^;]+/.exec(setCookie);
+		if (auth) cookie = auth[0];
+		return res;
+	};
+	const rest = (method, route, body) => editor(method, `/rest${route}`, body);
+	let res = await rest('POST', '/owner/setup', OWNER);
+	if (res.status !== 200) {
+		// An n8n kept from an earlier run (fresh: false) has its owner already.
+		res = await rest('POST', '/login', { emailOrLdapLoginId: OWNER.email, password: OWNER.password });
+	}
+	if (res.status !== 200 || !cookie) throw new StackError(`could not set up or log in the n8n owner: ${res.status} ${res.text}`);
+
+	const scopesRes = await rest('GET', '/api-keys/scopes');
+	const scopes = (scopesRes.json?.data ?? []).filter((s) => /^(workflow|execution|credential):/.test(s));
+	res = await rest('POST', '/api-keys', {
+		label: `catalystpay ${crypto.randomBytes(3).toString('hex')}`,
+		scopes: scopes.length ? scopes : ['execution:list', 'execution:read', 'workflow:list', 'workflow:read'],
+		expiresAt: null,
+	});
+	const apiKey = res.json?.data?.rawApiKey ?? res.json?.data?.apiKey;
+	if (res.status !== 200 || !apiKey) throw new StackError(`could not create an n8n API key: ${res.status} ${res.text}`);
+
+	/** n8n's public API (/api/v1), with the API key. */
+	const api = async (route, init = {}) => {
+		const r = await http(`${n8nUrl}/api/v1${route}`, {
+			...init,
+			headers: { accept: 'application/json', 'x-n8n-api-key': apiKey, ...(init.headers ?? {}) },
+		});
+		if (r.status !== 200) throw new StackError(`GET /api/v1${route}: ${r.status} ${r.text}`);
+		return r.json;
+	};
+	return { rest, editor, api, apiKey };
+}
+
+/** True once a POST to a CatalystPay Trigger's webhook URL is answered by the trigger (not n8n's 404). */
+async function triggerAnswers(url) {
+	// An unsigned empty POST is refused by the trigger (401) and starts nothing.
+	const res = await http(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}', timeoutMs: 5000 });
+	return res.status !== 404 && res.status < 500;
+}
+
 /**
  * Starts the sandbox and n8n. Options:
  *   userFolder   n8n's N8N_USER_FOLDER (required); fresh: true empties it first
@@ -218,6 +439,8 @@ function installPackage(userFolder, mode, log) {
  *   log(line)    progress; onN8nOutput(chunk) n8n's own output as it comes
  *   n8nEnv       extra environment for n8n (benchmarks: execution saving settings, ...)
  *   nodeArgs     extra Node flags for the n8n process (benchmarks: --cpu-prof, ...)
+ * The stack's restart() stops n8n and starts it again on the same user folder (and SQLite
+ * database), as an operator restarting n8n would; the sandbox keeps running.
  */
 async function startStack(options) {
 	const {
@@ -273,42 +496,41 @@ async function startStack(options) {
 	const sandbox = await sandboxLib.startSandbox(sandboxConfig, (line) => log(`[sandbox] ${line}`));
 	mark('sandbox', t);
 
-	let child;
-	let exited = null;
+	let n8n;
+	// Everything n8n printed, over restarts.
 	const output = [];
-	const killGroup = (signal) => {
-		if (child && exited === null) {
-			try {
-				process.kill(-child.pid, signal);
-			} catch {
-				// already gone
-			}
-		}
-	};
-	const onExit = () => killGroup('SIGKILL');
-	process.on('exit', onExit);
 
+	const stopN8n = async () => {
+		if (n8n) await n8n.stop({ log });
+	};
 	const stop = async () => {
-		process.removeListener('exit', onExit);
-		if (child && exited === null) {
-			killGroup('SIGTERM');
-			const deadline = Date.now() + 15000;
-			while (exited === null && Date.now() < deadline) await sleep(100);
-			if (exited === null) {
-				log('n8n did not stop within 15 s: killing it');
-				killGroup('SIGKILL');
-				while (exited === null) await sleep(50);
-			}
-		}
-		// Its task runner shares the group; make sure nothing of the group is left.
-		if (child) {
-			try {
-				process.kill(-child.pid, 'SIGKILL');
-			} catch {
-				// nothing left
-			}
-		}
+		await stopN8n();
 		await sandbox.close();
+	};
+
+	let env;
+	/** Starts n8n on the prepared user folder and waits until its webhooks and form answer. */
+	const startN8n = async () => {
+		log(`starting n8n ${runtime.n8nVersion} (Node ${runtime.nodeVersion}) on ${n8nUrl}`);
+		n8n = startProcess({
+			name: 'n8n',
+			command: runtime.nodeBin,
+			args: [...nodeArgs, runtime.n8nBin, 'start'],
+			cwd: userFolder,
+			env,
+			onOutput: (text) => {
+				output.push(text);
+				onN8nOutput(text);
+			},
+		});
+		const wait = { deadline: Date.now() + readyTimeoutMs, procs: [n8n] };
+		const t0 = Date.now();
+		await waitUntil('/healthz/readiness', async () => (await http(`${n8nUrl}/healthz/readiness`, { timeoutMs: 2000 })).status === 200, wait);
+		const healthy = Date.now() - t0;
+		// /healthz answers before webhooks are registered: a live webhook stops answering 404.
+		await waitUntil('the CatalystPay Trigger webhook', () => triggerAnswers(webhookUrl), wait);
+		await waitUntil('the checkout form', async () => (await http(formUrl, { timeoutMs: 5000 })).status === 200, wait);
+		return { healthy, ready: Date.now() - t0 };
 	};
 
 	try {
@@ -317,134 +539,28 @@ async function startStack(options) {
 		if (fresh) fs.rmSync(userFolder, { recursive: true, force: true });
 		fs.mkdirSync(userFolder, { recursive: true });
 		installPackage(userFolder, install, log);
-		const env = { ...n8nEnv(runtime, { userFolder, host, port: n8nPort, logLevel }), ...extraEnv };
-		const importDir = path.join(userFolder, 'import');
-		fs.rmSync(importDir, { recursive: true, force: true });
-		fs.mkdirSync(path.join(importDir, 'workflows'), { recursive: true });
-		const credentials = [
-			{
-				...CREDENTIAL,
-				data: {
-					apiKey: sandboxConfig.apiKey,
-					signingSecret: sandboxConfig.signingSecret,
-					previousSigningSecret: '',
-					baseUrl: sandbox.url,
-				},
-			},
-		];
-		fs.writeFileSync(path.join(importDir, 'credentials.json'), JSON.stringify(credentials, null, 2));
-		for (const { file, workflow } of examples) {
-			fs.writeFileSync(path.join(importDir, 'workflows', file), JSON.stringify(workflow, null, 2));
-		}
-		runN8nCli(runtime, env, ['import:credentials', `--input=${path.join(importDir, 'credentials.json')}`], log);
-		runN8nCli(runtime, env, ['import:workflow', '--separate', `--input=${path.join(importDir, 'workflows')}`], log);
-		for (const { workflow } of examples) {
-			runN8nCli(runtime, env, ['publish:workflow', `--id=${workflow.id}`], log);
-		}
-		// The imported secrets are in n8n's database (encrypted) now; no plain copy stays behind.
-		fs.rmSync(importDir, { recursive: true, force: true });
+		env = { ...n8nEnv(runtime, { userFolder, host, port: n8nPort, logLevel }), ...extraEnv };
+		importIntoN8n(
+			runtime,
+			env,
+			{ importDir: path.join(userFolder, 'import'), credentials: [sandboxCredential(sandboxConfig, sandbox)], workflows: examples },
+			log,
+		);
 		mark('import', t);
 
 		// 3. n8n itself, as its own process group.
 		t = Date.now();
-		log(`starting n8n ${runtime.n8nVersion} (Node ${runtime.nodeVersion}) on ${n8nUrl}`);
-		child = spawn(runtime.nodeBin, [...nodeArgs, runtime.n8nBin, 'start'], {
-			cwd: userFolder,
-			env,
-			detached: true,
-			stdio: ['ignore', 'pipe', 'pipe'],
-		});
-		child.on('exit', (code, signal) => {
-			exited = { code, signal };
-		});
-		const collect = (chunk) => {
-			const text = chunk.toString();
-			output.push(text);
-			onN8nOutput(text);
-		};
-		child.stdout.on('data', collect);
-		child.stderr.on('data', collect);
-
-		const deadline = Date.now() + readyTimeoutMs;
-		const waitFor = async (what, check) => {
-			for (;;) {
-				if (exited !== null) {
-					throw new StackError(
-						`n8n exited (${exited.signal ?? `code ${exited.code}`}) while waiting for ${what}. Its output:\n${output.join('').slice(-6000)}`,
-					);
-				}
-				try {
-					if (await check()) return;
-				} catch {
-					// not answering yet
-				}
-				if (Date.now() > deadline) {
-					throw new StackError(`n8n was not ready (${what}) after ${readyTimeoutMs / 1000} s. Its output:\n${output.join('').slice(-6000)}`);
-				}
-				await sleep(150);
-			}
-		};
-		await waitFor('/healthz/readiness', async () => (await http(`${n8nUrl}/healthz/readiness`, { timeoutMs: 2000 })).status === 200);
-		mark('n8nHealthy', t);
-		// /healthz answers before webhooks are registered: a live webhook stops answering 404. An
-		// unsigned empty POST is refused by the trigger (401) and starts nothing.
-		await waitFor('the CatalystPay Trigger webhook', async () => {
-			const res = await http(webhookUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}', timeoutMs: 5000 });
-			return res.status !== 404;
-		});
-		await waitFor('the checkout form', async () => (await http(formUrl, { timeoutMs: 5000 })).status === 200);
+		const { healthy } = await startN8n();
+		timings.n8nHealthy = healthy;
 		mark('n8nReady', t);
 
 		// 4. The owner account, so a person can log in and the tests can read executions.
 		t = Date.now();
-		let cookie = '';
-		/** A call to n8n's editor backend (the /rest API, /types/...) as the logged-in owner. */
-		const editor = async (method, route, body) => {
-			const res = await http(`${n8nUrl}${route}`, {
-				method,
-				headers: {
-					'content-type': 'application/json',
-					'browser-id': BROWSER_ID,
-					...(cookie ? { cookie } : {}),
-				},
-				body: body === undefined ? undefined : JSON.stringify(body),
-			});
-			const setCookie = res.headers.get('set-cookie');
-			const auth = setCookie && /n8n-auth=[^;]+/.exec(setCookie);
-			if (auth) cookie = auth[0];
-			return res;
-		};
-		const rest = (method, route, body) => editor(method, `/rest${route}`, body);
-		let res = await rest('POST', '/owner/setup', OWNER);
-		if (res.status !== 200) {
-			// An n8n kept from an earlier run (fresh: false) has its owner already.
-			res = await rest('POST', '/login', { emailOrLdapLoginId: OWNER.email, password: OWNER.password });
-		}
-		if (res.status !== 200 || !cookie) throw new StackError(`could not set up or log in the n8n owner: ${res.status} ${res.text}`);
-
-		const scopesRes = await rest('GET', '/api-keys/scopes');
-		const scopes = (scopesRes.json?.data ?? []).filter((s) => /^(workflow|execution|credential):/.test(s));
-		res = await rest('POST', '/api-keys', {
-			label: `catalystpay ${crypto.randomBytes(3).toString('hex')}`,
-			scopes: scopes.length ? scopes : ['execution:list', 'execution:read', 'workflow:list', 'workflow:read'],
-			expiresAt: null,
-		});
-		const apiKey = res.json?.data?.rawApiKey ?? res.json?.data?.apiKey;
-		if (res.status !== 200 || !apiKey) throw new StackError(`could not create an n8n API key: ${res.status} ${res.text}`);
+		const { rest, editor, api, apiKey } = await setupOwner(n8nUrl);
 		mark('owner', t);
 		timings.total = Date.now() - started;
 
-		/** n8n's public API (/api/v1), with the API key. */
-		const api = async (route, init = {}) => {
-			const r = await http(`${n8nUrl}/api/v1${route}`, {
-				...init,
-				headers: { accept: 'application/json', 'x-n8n-api-key': apiKey, ...(init.headers ?? {}) },
-			});
-			if (r.status !== 200) throw new StackError(`GET /api/v1${route}: ${r.status} ${r.text}`);
-			return r.json;
-		};
-
-		return {
+		const stack = {
 			runtime,
 			n8nUrl,
 			formUrl,
@@ -457,19 +573,54 @@ async function startStack(options) {
 			workflows: { checkout: form.workflow, payments: trigger.workflow },
 			userFolder,
 			timings,
-			pid: child.pid,
+			pid: n8n.pid,
 			rest,
 			editor,
 			api,
 			http,
 			n8nOutput: () => output.join(''),
-			hasExited: () => exited,
+			hasExited: () => n8n.exited,
+			/** Stops n8n and starts it again (same user folder, database and encryption key); the sandbox keeps running. */
+			async restart() {
+				const t0 = Date.now();
+				await stopN8n();
+				await startN8n();
+				stack.pid = n8n.pid;
+				timings.lastRestart = Date.now() - t0;
+				log(`n8n restarted  (${(timings.lastRestart / 1000).toFixed(1)} s)`);
+			},
 			stop,
 		};
+		return stack;
 	} catch (error) {
 		await stop();
 		throw error;
 	}
 }
 
-module.exports = { startStack, ensureRuntime, StackError, CREDENTIAL, OWNER, ROOT, EXAMPLES_DIR, http };
+module.exports = {
+	startStack,
+	ensureRuntime,
+	StackError,
+	CREDENTIAL,
+	OWNER,
+	ROOT,
+	EXAMPLES_DIR,
+	PACKAGE_NAME,
+	http,
+	sleep,
+	portIsFree,
+	freePort,
+	freePortPair,
+	readExamples,
+	findNode,
+	runN8nCli,
+	n8nEnv,
+	installPackage,
+	startProcess,
+	waitUntil,
+	sandboxCredential,
+	importIntoN8n,
+	setupOwner,
+	triggerAnswers,
+};
