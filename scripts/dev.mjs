@@ -8,8 +8,12 @@
 //   npm run dev -- --keep       keep the n8n data of the last run (your own workflows survive)
 //   npm run dev -- --no-build   skip the builds
 //   npm run dev -- --quiet      do not echo n8n's own log (it is always in .n8n-runtime/dev-n8n.log)
+//   npm run dev -- --queue      n8n in queue mode: PostgreSQL, Redis, nginx in front of a main process,
+//                               2 webhook processes and a worker (needs Debian's postgresql, redis-server
+//                               and nginx); data in .n8n-runtime/queue/, log in .n8n-runtime/dev-n8n.log
 //
-// N8N_PORT / SANDBOX_PORT change the ports (5678 / 4010).
+// N8N_PORT / SANDBOX_PORT change the ports (5678 / 4010; with --queue N8N_PORT is nginx's, and the
+// n8n processes take the ports after it).
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
@@ -19,21 +23,23 @@ import { fileURLToPath } from 'node:url';
 const require = createRequire(import.meta.url);
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = new Set(process.argv.slice(2));
-const known = new Set(['--keep', '--no-build', '--quiet', '--help', '-h']);
+const known = new Set(['--keep', '--no-build', '--quiet', '--queue', '--help', '-h']);
 for (const arg of args) {
 	if (!known.has(arg)) {
-		console.error(`Unknown option ${arg}. Options: --keep, --no-build, --quiet`);
+		console.error(`Unknown option ${arg}. Options: --keep, --no-build, --quiet, --queue`);
 		process.exit(2);
 	}
 }
 if (args.has('--help') || args.has('-h')) {
-	console.log(fs.readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 12).map((l) => l.replace(/^\/\/ ?/, '')).join('\n'));
+	console.log(fs.readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 16).map((l) => l.replace(/^\/\/ ?/, '')).join('\n'));
 	process.exit(0);
 }
 
 const n8nPort = Number(process.env.N8N_PORT || 5678);
 const sandboxPort = Number(process.env.SANDBOX_PORT || 4010);
+const queue = args.has('--queue');
 const userFolder = path.join(ROOT, '.n8n-runtime', 'dev');
+const queueDataDir = path.join(ROOT, '.n8n-runtime', 'queue');
 const logFile = path.join(ROOT, '.n8n-runtime', 'dev-n8n.log');
 
 const say = (line) => console.log(`[dev] ${line}`);
@@ -68,7 +74,7 @@ async function main() {
 	const shutdown = async (why, code = 0) => {
 		if (stopping) return;
 		stopping = true;
-		say(`${why}: stopping n8n and the sandbox...`);
+		say(`${why}: stopping ${queue ? 'n8n, nginx, Redis, PostgreSQL' : 'n8n'} and the sandbox...`);
 		try {
 			await stack?.stop();
 		} finally {
@@ -83,23 +89,46 @@ async function main() {
 	process.on('SIGTERM', () => (stack ? shutdown('SIGTERM') : process.exit(143)));
 	process.on('SIGHUP', () => (stack ? shutdown('SIGHUP') : process.exit(129)));
 
-	say(`starting the sandbox and n8n (n8n's log: ${path.relative(ROOT, logFile)})`);
+	say(`starting the sandbox and n8n${queue ? ' in queue mode' : ''} (n8n's log: ${path.relative(ROOT, logFile)})`);
+	const logLine = (line) => {
+		log.write(`[dev] ${line}\n`);
+		if (/^\[(sandbox|postgres|redis|nginx)\]/.test(line)) console.log(line);
+		else say(line);
+	};
 	try {
-		stack = await startStack({
-			userFolder,
-			fresh: !args.has('--keep'),
-			n8nPort,
-			sandboxPort,
-			log: (line) => {
-				log.write(`[dev] ${line}\n`);
-				if (line.startsWith('[sandbox]')) console.log(line);
-				else say(line);
-			},
-			onN8nOutput: (text) => {
-				log.write(text);
-				if (!quiet) process.stdout.write(text.replace(/^(?=.)/gm, '[n8n] '));
-			},
-		});
+		if (queue) {
+			const { startQueueStack } = require('./n8n-queue-stack.cjs');
+			stack = await startQueueStack({
+				dataDir: queueDataDir,
+				fresh: !args.has('--keep'),
+				install: 'link',
+				proxyPort: n8nPort,
+				mainPort: n8nPort + 2,
+				webhookPorts: [n8nPort + 4, n8nPort + 6],
+				workerPort: n8nPort + 8,
+				postgresPort: n8nPort + 10,
+				redisPort: n8nPort + 11,
+				sandboxPort,
+				log: logLine,
+				onN8nOutput: (text, name) => {
+					const prefixed = text.replace(/^(?=.)/gm, `[${name}] `);
+					log.write(prefixed);
+					if (!quiet) process.stdout.write(prefixed);
+				},
+			});
+		} else {
+			stack = await startStack({
+				userFolder,
+				fresh: !args.has('--keep'),
+				n8nPort,
+				sandboxPort,
+				log: logLine,
+				onN8nOutput: (text) => {
+					log.write(text);
+					if (!quiet) process.stdout.write(text.replace(/^(?=.)/gm, '[n8n] '));
+				},
+			});
+		}
 	} catch (error) {
 		console.error(`[dev] FAILED: ${error.message}`);
 		process.exit(1);
@@ -112,17 +141,33 @@ async function main() {
 		'──────────────────────────────────────────────────────────────────────────────',
 		`  n8n ${stack.runtime.n8nVersion} with n8n-nodes-catalystpay is ready (${((Date.now() - t0) / 1000).toFixed(0)} s)`,
 		'',
-		`  1. Log in to n8n       ${stack.n8nUrl}`,
+		`  1. Log in to n8n       ${stack.n8nUrl}${queue ? '   (nginx, in front of every n8n process)' : ''}`,
 		`       email             ${owner.email}`,
 		`       password          ${owner.password}   (a throwaway local account)`,
-		'     Workflows: "CatalystPay: Checkout" and "CatalystPay: Payment completed or failed" (published);',
-		'     credential "CatalystPay Sandbox" (Test button: Credentials > CatalystPay Sandbox).',
+		...(queue
+			? [
+					`     Workflows: "CatalystPay: Checkout" and "${stack.workflows.payments.name}" (published);`,
+					'     credentials "CatalystPay Sandbox" and "CatalystPay app database" (PostgreSQL).',
+					'',
+					'     Queue mode',
+					`       main (editor, API)  ${stack.mainUrl}`,
+					...stack.webhookProcessUrls.map((url, i) => `       webhook process ${i + 1}   ${url}`),
+					`       worker              ${stack.workerUrl}/healthz   (runs every production execution)`,
+					`       PostgreSQL          127.0.0.1:${stack.ports.postgres}  (databases n8n and catalystpay_app)`,
+					`       Redis               127.0.0.1:${stack.ports.redis}`,
+					`       nginx balances /webhook/ by ${stack.proxyBalance === 'signature' ? 'the X-CatalystPay-Signature header' : 'round robin'}; X-Upstream says which process answered`,
+					'       Orders the example shipped: SELECT * FROM catalystpay_orders in catalystpay_app',
+				]
+			: [
+					'     Workflows: "CatalystPay: Checkout" and "CatalystPay: Payment completed or failed" (published);',
+					'     credential "CatalystPay Sandbox" (Test button: Credentials > CatalystPay Sandbox).',
+				]),
 		'',
 		`  2. Buy something       ${stack.formUrl}`,
 		'     Fill in the form; n8n creates a payment session and sends you to the hosted payment page.',
 		'',
 		'  3. Pay with a test IBAN',
-		'       DE89370400440532013000   paid        -> "Payment completed"',
+		`       DE89370400440532013000   paid        -> "${queue ? 'Ship the order' : 'Payment completed'}"`,
 		'       DE62370400440532013001   declined    -> "Payment failed"',
 		'',
 		'  4. Watch it arrive     n8n: Overview > Executions;  sandbox deliveries:',
@@ -135,9 +180,9 @@ async function main() {
 		`    Webhooks go to       ${stack.webhookUrl}`,
 		'',
 		args.has('--keep')
-			? '  n8n data kept in .n8n-runtime/dev/ (--keep): examples and credential re-imported.'
+			? `  n8n data kept in ${path.relative(ROOT, queue ? queueDataDir : userFolder)}/ (--keep): examples and credentials re-imported.`
 			: '  n8n data is thrown away at the next start (npm run dev -- --keep keeps it).',
-		'  Ctrl-C stops n8n and the sandbox.',
+		queue ? '  Ctrl-C stops n8n, nginx, Redis, PostgreSQL and the sandbox.' : '  Ctrl-C stops n8n and the sandbox.',
 		'──────────────────────────────────────────────────────────────────────────────',
 		'',
 	].join('\n');
@@ -148,7 +193,7 @@ async function main() {
 		const exited = stack.hasExited();
 		if (exited && !stopping) {
 			clearInterval(watch);
-			shutdown(`n8n exited by itself (${exited.signal ?? `code ${exited.code}`}; see ${path.relative(ROOT, logFile)})`, 1);
+			shutdown(`${exited.name ?? 'n8n'} exited by itself (${exited.signal ?? `code ${exited.code}`}; see ${path.relative(ROOT, logFile)})`, 1);
 		}
 	}, 500);
 }
