@@ -42,7 +42,37 @@ export interface Stack {
 	api(route: string): Promise<any>;
 	n8nOutput(): string;
 	hasExited(): { code: number | null; signal: string | null } | null;
+	/** Stops n8n and starts it again (same user folder and SQLite database); the sandbox keeps running. */
+	restart(): Promise<void>;
 	stop(): Promise<void>;
+}
+
+/** The n8n processes of a queue-mode stack, by the names n8nOutput() takes. */
+export type QueueProcess = 'main' | 'webhook1' | 'webhook2' | 'worker';
+
+/** n8n in queue mode behind nginx (scripts/n8n-queue-stack.cjs); n8nUrl is nginx's. */
+export interface QueueStack extends Omit<Stack, 'n8nOutput' | 'hasExited' | 'userFolder'> {
+	queueMode: true;
+	/** n8n main, directly (editor, API, test webhooks). */
+	mainUrl: string;
+	/** The two webhook processes, directly (bypassing nginx). */
+	webhookProcessUrls: [string, string];
+	workerUrl: string;
+	/** The trigger's production webhook path (/webhook/<id>/webhook), to put after any of the URLs. */
+	webhookPath: string;
+	proxyBalance: 'signature' | 'round-robin';
+	ports: Record<'proxy' | 'main' | 'webhook1' | 'webhook2' | 'worker' | 'postgres' | 'redis', number>;
+	appDbCredential: { id: string; name: string; type: string };
+	dataDir: string;
+	userFolders: Record<QueueProcess, string>;
+	/** One process's output, or all of them with [name] prefixes. */
+	n8nOutput(name?: QueueProcess): string;
+	/** The first process (n8n's, postgres, redis, nginx) that exited, or null. */
+	hasExited(): { name: string; code: number | null; signal: string | null } | null;
+	/** A query on the app database (catalystpay_app), its rows. */
+	sql<T = Record<string, any>>(query: string, params?: unknown[]): Promise<T[]>;
+	/** Stops every n8n process and starts them again on the same PostgreSQL and Redis. */
+	restart(): Promise<void>;
 }
 
 interface StackModule {
@@ -59,7 +89,22 @@ interface StackModule {
 	}): Promise<Stack>;
 }
 
+interface QueueStackModule {
+	startQueueStack(options: {
+		dataDir?: string;
+		fresh?: boolean;
+		install?: 'link' | 'pack';
+		proxyBalance?: 'signature' | 'round-robin';
+		sandboxPort?: number;
+		configureSandbox?: (config: SandboxConfig) => void;
+		log?: (line: string) => void;
+		onN8nOutput?: (text: string, name: QueueProcess) => void;
+		logLevel?: string;
+	}): Promise<QueueStack>;
+}
+
 const stackModule = require('../../scripts/n8n-stack.cjs') as StackModule;
+const queueStackModule = require('../../scripts/n8n-queue-stack.cjs') as QueueStackModule;
 
 function portFree(port: number): Promise<boolean> {
 	return new Promise((resolve) => {
@@ -109,6 +154,37 @@ export async function startE2eStack(options: E2eStackOptions = {}): Promise<Stac
 	return stack;
 }
 
+export interface QueueE2eStackOptions extends E2eStackOptions {
+	proxyBalance?: 'signature' | 'round-robin';
+}
+
+/**
+ * Starts a queue-mode stack of its own (PostgreSQL, Redis, nginx, n8n main + 2 webhook processes +
+ * worker, the sandbox; free ports, a temporary folder) for one test file.
+ */
+export async function startQueueE2eStack(options: QueueE2eStackOptions = {}): Promise<QueueStack> {
+	const dataDir = mkdtempSync(join(tmpdir(), 'catalystpay-e2e-queue-'));
+	const verbose = !!process.env.E2E_VERBOSE;
+	const stack = await queueStackModule.startQueueStack({
+		dataDir,
+		install: 'pack',
+		proxyBalance: options.proxyBalance ?? 'signature',
+		sandboxPort: 0,
+		configureSandbox: (config) => {
+			config.webhooks = { maxAttempts: 3, backoffMs: 200, timeoutMs: 10000 };
+			options.configureSandbox?.(config);
+		},
+		log: (line) => verbose && process.stderr.write(`${line}\n`),
+		onN8nOutput: (text, name) => verbose && process.stderr.write(text.replace(/^(?=.)/gm, `[${name}] `)),
+	});
+	const stop = stack.stop;
+	stack.stop = async () => {
+		await stop();
+		rmSync(dataDir, { recursive: true, force: true });
+	};
+	return stack;
+}
+
 export interface Execution {
 	id: string;
 	workflowId: string;
@@ -119,7 +195,7 @@ export interface Execution {
 }
 
 /** Every execution n8n has, newest first, optionally of one workflow, with its data. */
-export async function executions(stack: Stack, workflowId?: string): Promise<Execution[]> {
+export async function executions(stack: Stack | QueueStack, workflowId?: string): Promise<Execution[]> {
 	const all: Execution[] = [];
 	let cursor: string | undefined;
 	do {
@@ -158,7 +234,7 @@ export interface NewWorkflow {
 	settings?: Record<string, unknown>;
 }
 
-async function publicApi(stack: Stack, method: string, route: string, body?: unknown): Promise<any> {
+async function publicApi(stack: Stack | QueueStack, method: string, route: string, body?: unknown): Promise<any> {
 	const res = await fetch(`${stack.n8nUrl}/api/v1${route}`, {
 		method,
 		headers: { accept: 'application/json', 'content-type': 'application/json', 'x-n8n-api-key': stack.apiKey },
@@ -174,7 +250,7 @@ async function publicApi(stack: Stack, method: string, route: string, body?: unk
  * Creates a workflow through n8n's public API, activates (publishes) it, and waits until each of
  * its webhook URLs (paths on n8n, e.g. /webhook/my-path) is registered for POST.
  */
-export async function addWorkflow(stack: Stack, workflow: NewWorkflow, webhookPaths: string[] = []): Promise<{ id: string }> {
+export async function addWorkflow(stack: Stack | QueueStack, workflow: NewWorkflow, webhookPaths: string[] = []): Promise<{ id: string }> {
 	const created = await publicApi(stack, 'POST', '/workflows', { settings: { executionOrder: 'v1' }, ...workflow });
 	await publicApi(stack, 'POST', `/workflows/${created.id}/activate`);
 	for (const path of webhookPaths) {
@@ -192,12 +268,12 @@ export async function addWorkflow(stack: Stack, workflow: NewWorkflow, webhookPa
 }
 
 /** A workflow as n8n's public API returns it (with its saved static data). */
-export async function getWorkflow(stack: Stack, workflowId: string): Promise<{ id: string; staticData?: Record<string, any> | null }> {
+export async function getWorkflow(stack: Stack | QueueStack, workflowId: string): Promise<{ id: string; staticData?: Record<string, any> | null }> {
 	return (await publicApi(stack, 'GET', `/workflows/${workflowId}`)) as { id: string; staticData?: Record<string, any> | null };
 }
 
 /** How many executions n8n has for a workflow (optionally only those with one status), from its public API. */
-export async function countExecutions(stack: Stack, workflowId: string, status?: string): Promise<number> {
+export async function countExecutions(stack: Stack | QueueStack, workflowId: string, status?: string): Promise<number> {
 	let count = 0;
 	let cursor: string | undefined;
 	do {
