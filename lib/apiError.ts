@@ -3,10 +3,20 @@
  * plain data, never from the HTTP client's error object, which carries the request headers and so
  * the API key.
  */
-import type { Failure, IN8nHttpFullResponse, JsonObject } from 'n8n-workflow';
+import type { Failure, IN8nHttpFullResponse, INode, JsonObject } from 'n8n-workflow';
 import { NodeApiError } from 'n8n-workflow';
 
 import type { ApiRequest, CatalystPayContext } from './api';
+
+/**
+ * True when the node runs as an AI agent's tool (through an AI Agent or the MCP Server Trigger), where
+ * the error goes to a language model rather than to a workflow author. n8n names the tool variant of
+ * a node `<name>Tool` and, from 1.9x on, also says so through `isToolExecution()`.
+ */
+export function isRunningAsTool(context: { getNode(): INode; isToolExecution?: () => boolean }): boolean {
+	if (context.getNode().type.endsWith('Tool')) return true;
+	return typeof context.isToolExecution === 'function' && context.isToolExecution() === true;
+}
 
 /** An HTTP answer CatalystPay gave, kept apart from failures to reach it at all. */
 export interface ApiFailure {
@@ -83,25 +93,32 @@ export function httpFailure(
 	const failure: ApiFailure = { kind: 'http', statusCode: status, retryAfter: retryAfterSeconds(response.headers) };
 	const details: JsonObject = { statusCode: status, response: (body ?? null) as JsonObject };
 	const reasons = describeApiErrors(body);
-	const fail = (message: string, description: string) =>
-		new CatalystPayApiError(context, failure, details, message, description, request.itemIndex);
+	// The same failure, told to a workflow author or to an AI agent calling the node as a tool.
+	const asTool = isRunningAsTool(context);
+	const fail = (message: string, forAuthor: string, forAgent: string) =>
+		new CatalystPayApiError(context, failure, details, message, asTool ? forAgent : forAuthor, request.itemIndex);
+	const misconfigured =
+		'This is a setting of the n8n workflow, not something your arguments can fix: tell the user, and do not call this tool again until they have fixed it.';
 
 	if (status === 400 || status === 422) {
 		return fail(
 			`CatalystPay refused the request: ${reasons.join('; ') || 'no reason given'}`,
 			'Correct the fields CatalystPay names and run the node again.',
+			'Nothing was created. Correct the values CatalystPay names (lead.email is the email address, lead.country the country code, and so on) and call this tool again.',
 		);
 	}
 	if (status === 401) {
 		return fail(
 			'CatalystPay refused the API key',
 			"Check the API key in the node's CatalystPay API credential (it starts with rk_), and that the Base URL is the environment the key belongs to: production keys do not work on the sandbox, nor sandbox keys in production.",
+			`The CatalystPay API key stored in n8n is wrong or belongs to another environment. ${misconfigured}`,
 		);
 	}
 	if (status === 403) {
 		return fail(
 			'This API key may not do that',
 			reasons.join('; ') || 'Ask your CatalystPay admin for a key with access to this campaign.',
+			`${reasons.length ? `${reasons.join('; ')}. ` : ''}The CatalystPay API key stored in n8n has no access to this. ${misconfigured}`,
 		);
 	}
 	if (status === 404) {
@@ -110,24 +127,33 @@ export function httpFailure(
 			request.notFound
 				? reasons.join('; ') || 'Check the value and that the Base URL is the right environment.'
 				: "Check the Base URL in the node's CatalystPay API credential.",
+			request.notFound
+				? 'Use the session_token exactly as Create returned it (ps_ followed by letters and digits), or the payment_url that ends with it. Do not make one up.'
+				: `The CatalystPay Base URL stored in n8n is wrong. ${misconfigured}`,
 		);
 	}
 	if (status === 429) {
-		const wait = failure.retryAfter !== undefined ? ` for ${Math.ceil(failure.retryAfter)} s` : '';
+		const seconds = failure.retryAfter !== undefined ? Math.ceil(failure.retryAfter) : undefined;
+		const wait = seconds !== undefined ? ` for ${seconds} s` : '';
 		return fail(
 			`CatalystPay is rate limiting requests${wait}`,
 			'Lower the number of requests the node sends at once, or try again shortly.',
+			`Nothing was done. Wait ${seconds !== undefined ? `${seconds} seconds` : 'a little'} and call this tool again with the same arguments.`,
 		);
 	}
 	if (status >= 500) {
 		return fail(
 			`CatalystPay had a server error (HTTP ${status})`,
 			'The problem is on CatalystPay\'s side or on the way to it. Try again shortly; if it lasts, check CatalystPay\'s status.',
+			request.method === 'GET'
+				? 'A temporary problem at CatalystPay. Reading is safe to repeat: call this tool again in a little while.'
+				: 'A temporary problem at CatalystPay; the session may or may not have been created. Calling Create again could make a second payment page for the same purchase (no money moves until a customer pays), so tell the user rather than retrying on your own.',
 		);
 	}
 	return fail(
 		`CatalystPay answered with an unexpected HTTP ${status}`,
 		reasons.join('; ') || 'Check the Base URL in the node\'s CatalystPay API credential.',
+		`${reasons.length ? `${reasons.join('; ')}. ` : ''}${misconfigured}`,
 	);
 }
 
@@ -165,9 +191,18 @@ export function networkFailure(context: CatalystPayContext, request: ApiRequest,
 	const message = timedOut
 		? `CatalystPay did not answer within ${request.timeout !== undefined ? `${request.timeout} ms` : 'the time allowed'}`
 		: `Could not reach CatalystPay at ${baseUrl}: ${NETWORK_REASONS[code] ?? 'the request failed on the way'}`;
-	const description = timedOut
+	let description = timedOut
 		? `Try again, or raise the timeout in the node's options. (${code})`
 		: `Check the Base URL in the node's CatalystPay API credential and that n8n can reach it. (${code})`;
+	if (isRunningAsTool(context)) {
+		const unsure =
+			request.method === 'GET'
+				? 'Reading is safe to repeat: call this tool again in a little while.'
+				: 'The session may or may not have been created. Calling Create again could make a second payment page for the same purchase (no money moves until a customer pays), so tell the user rather than retrying on your own.';
+		description = timedOut
+			? `${unsure} (${code})`
+			: `n8n cannot reach CatalystPay; nothing was sent. This is a setting or network problem of the n8n workflow, not something your arguments can fix: tell the user. (${code})`;
+	}
 	return new CatalystPayApiError(
 		context,
 		{ kind: 'network', code },

@@ -1,6 +1,7 @@
 import type { IDataObject, IDisplayOptions, IExecuteFunctions } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
+import { isRunningAsTool } from '../../../lib/apiError';
 import { CREDENTIAL_TYPE, readCredentials } from '../../../lib/credentials';
 
 export function showFor(resource: string, operation: string): IDisplayOptions {
@@ -14,8 +15,36 @@ export function textParameter(this: IExecuteFunctions, name: string, itemIndex: 
 	return (typeof value === 'string' ? value : String(value)).trim();
 }
 
-/** An input error that names the field and the item, raised before anything is sent. */
+/**
+ * What an AI agent calling the node as a tool should do about a bad field: its arguments are what the
+ * workflow's $fromAI() fields hold, so each hint says what a good value is and where it comes from.
+ */
+const AGENT_HINTS: Record<string, string> = {
+	'Campaign ID':
+		'A campaign ID is a UUID such as a1b2c3d4-e5f6-7890-abcd-ef1234567890 that the CatalystPay account owner gives; never make one up. If it is not one of your arguments, the workflow is misconfigured: tell the user.',
+	'First Name': "Ask the customer for their first (given) name and pass it as it is.",
+	'Last Name': "Ask the customer for their last (family) name and pass it as it is.",
+	Email: 'Pass the customer\'s email address, such as name@example.com; ask the customer if you do not have a valid one. Do not invent one.',
+	Country:
+		"Pass the customer's country as its ISO 3166-1 alpha-2 code: two letters such as DE (Germany), AT (Austria), FR (France), GB (United Kingdom), US (United States), not the country's name.",
+	'Session Token':
+		'Pass the session_token exactly as Create returned it (ps_ followed by letters and digits), or the payment_url that ends with it. Do not make one up.',
+};
+
+/**
+ * An input error raised before anything is sent. For a workflow author it names the field and the
+ * item; for an AI agent (the node running as a tool: one call, no items to speak of) it says what
+ * value to pass instead and that the call can simply be made again.
+ */
 export function fieldError(context: IExecuteFunctions, field: string, problem: string, itemIndex: number) {
+	if (isRunningAsTool(context)) {
+		const hint =
+			AGENT_HINTS[field] ?? `"${field}" is set in the n8n workflow, not by your arguments: tell the user the tool is misconfigured.`;
+		return new NodeOperationError(context.getNode(), `${field} ${problem}`, {
+			itemIndex,
+			description: `Nothing was sent to CatalystPay. ${hint} Then call this tool again.`,
+		});
+	}
 	return new NodeOperationError(context.getNode(), `${field} ${problem} (item ${itemIndex})`, {
 		itemIndex,
 		description: `Fix "${field}" for item ${itemIndex} and run the node again.`,

@@ -1,6 +1,7 @@
 import type { IDataObject, IExecuteFunctions, INode, INodeExecutionData, JsonObject } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
+import { isRunningAsTool } from '../../../lib/apiError';
 import { mapWithConcurrency } from '../../../lib/concurrency';
 import type { RequestSettings } from './common';
 import { requestSettings } from './common';
@@ -61,7 +62,9 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 			const completed = outcomes.flatMap((outcome, index): Array<[number, IDataObject]> =>
 				outcome?.ok === true && index > failedAt ? [[index, outcome.value]] : [],
 			);
-			throw withCompletedItems(asNodeError(this.getNode(), failure.error, failedAt), completed);
+			const error = asNodeError(this.getNode(), failure.error, failedAt);
+			// As a tool the node gets one call's arguments: there are no other items to report.
+			throw isRunningAsTool(this) ? error : withCompletedItems(error, completed);
 		}
 	}
 

@@ -47,6 +47,7 @@ export const description: INodeProperties[] = [
 		type: 'string',
 		required: true,
 		default: '',
+		description: "The customer's first (given) name. The hosted payment page shows it as the account holder.",
 		displayOptions: show,
 	},
 	{
@@ -55,6 +56,7 @@ export const description: INodeProperties[] = [
 		type: 'string',
 		required: true,
 		default: '',
+		description: "The customer's last (family) name",
 		displayOptions: show,
 	},
 	{
@@ -63,7 +65,8 @@ export const description: INodeProperties[] = [
 		type: 'string',
 		required: true,
 		default: '',
-		placeholder: 'name@email.com',
+		placeholder: 'name@example.com',
+		description: "The customer's email address, such as name@example.com",
 		displayOptions: show,
 	},
 	{
@@ -82,6 +85,7 @@ export const description: INodeProperties[] = [
 		type: 'string',
 		default: '',
 		placeholder: 'Musterstrasse 42',
+		description: 'Street and house number',
 		displayOptions: show,
 	},
 	{
@@ -89,6 +93,7 @@ export const description: INodeProperties[] = [
 		name: 'city',
 		type: 'string',
 		default: '',
+		description: "The customer's city",
 		displayOptions: show,
 	},
 	{
@@ -96,6 +101,7 @@ export const description: INodeProperties[] = [
 		name: 'postalCode',
 		type: 'string',
 		default: '',
+		description: "The postal code as written in the customer's country, such as 50667",
 		displayOptions: show,
 	},
 	{

@@ -13,7 +13,7 @@ export const description: INodeProperties[] = [
 		required: true,
 		default: '',
 		placeholder: 'ps_abc123def456ghi789jkl012mno345',
-		description: 'The session_token from Create, or the whole payment URL that ends with it',
+		description: 'The session_token from Create (ps_ followed by letters and digits), or the whole payment URL that ends with it',
 		displayOptions: showFor('paymentSession', 'get'),
 	},
 ];

@@ -16,13 +16,14 @@ export const description: INodeProperties[] = [
 			{
 				name: 'Create',
 				value: 'create',
-				description: 'Create a payment session and get the URL of its hosted payment page',
+				description:
+					'Create a payment session and get the URL of its hosted payment page. No money moves until the customer pays on that page.',
 				action: 'Create a payment session',
 			},
 			{
 				name: 'Get',
 				value: 'get',
-				description: 'Get a payment session by its token, with its status',
+				description: 'Get a payment session by its token, with its status: PENDING, COMPLETED (paid) or FAILED',
 				action: 'Get a payment session',
 			},
 		],
