@@ -314,10 +314,20 @@ async function startQueueStack(options = {}) {
 	let pool;
 	const servers = () => Object.values(procs);
 	const stopN8n = async () => {
+		const t0 = Date.now();
+		const took = {};
+		const stopOne = async (name, timeoutMs) => {
+			const t1 = Date.now();
+			await procs[name]?.stop({ timeoutMs, log });
+			took[name] = Date.now() - t1;
+		};
 		// Webhook processes first (no new executions), then the worker (finishes what it runs), then main.
-		await Promise.all(['webhook1', 'webhook2'].map((name) => procs[name]?.stop({ log })));
-		await procs.worker?.stop({ timeoutMs: 40000, log });
-		await procs.main?.stop({ log });
+		await Promise.all(['webhook1', 'webhook2'].map((name) => stopOne(name)));
+		await stopOne('worker', 40000);
+		await stopOne('main');
+		timings.lastStop = Date.now() - t0;
+		for (const [name, ms] of Object.entries(took)) timings[`lastStop_${name}`] = ms;
+		log(`n8n processes stopped in ${((Date.now() - t0) / 1000).toFixed(1)} s ${JSON.stringify(took)} (ms)`);
 	};
 	const stop = async () => {
 		await stopN8n();

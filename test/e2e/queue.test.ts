@@ -1,0 +1,503 @@
+/**
+ * n8n in queue mode (scripts/n8n-queue-stack.cjs): PostgreSQL, Redis, nginx in front of n8n main,
+ * two webhook processes and a worker, all real, with this package installed as a user installs it and
+ * the queue-mode example (examples/queue-mode/payment-events.json) published: the CatalystPay Trigger,
+ * then a claim of the delivery's id in the app's own database, then the order.
+ *
+ * What it proves: signed deliveries spread over both webhook processes and run on the worker, once;
+ * copies of one delivery (later, at the same instant, after every n8n process restarted) reaching
+ * either webhook process never ship an order twice; refusals start nothing; the CatalystPay node runs
+ * on the worker and the credential test on main. Outcomes come from n8n's public API, from each
+ * process's own log (which process enqueued or ran an execution), from nginx's X-Upstream header, and
+ * from the app database's catalystpay_orders, never from our nodes' logs.
+ *
+ * For every copy it reports on stderr which layer caught it: the trigger (its answer says
+ * "duplicate", or 409 while the first copy is still being confirmed), the gate (the workflow's
+ * "Already handled" branch), or none (it shipped the order).
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+import { sign } from '../../lib/signature';
+import type { Delivery } from '../../sandbox/src';
+import { createSessionViaApi, payOnHostedPage } from '../helpers/sandbox';
+import type { Execution, QueueProcess, QueueStack } from './stack';
+import { addWorkflow, eventually, executions, nodeOutput, startQueueE2eStack } from './stack';
+
+const PAYS = 'DE89370400440532013000';
+const DECLINED = 'DE62370400440532013001';
+const TRIGGER = 'CatalystPay webhook';
+const SHIP = 'Ship the order';
+const ALREADY = 'Already handled';
+const FINAL = new Set(['success', 'error', 'crashed', 'canceled']);
+const N8N: QueueProcess[] = ['main', 'webhook1', 'webhook2', 'worker'];
+
+let stack: QueueStack;
+const timings: Record<string, number> = {};
+/** Which layer caught each copy of a delivery, reported at the end. */
+const layers: string[] = [];
+
+const report = (line: string) => {
+	layers.push(line);
+	process.stderr.write(`[e2e queue] ${line}\n`);
+};
+
+beforeAll(async () => {
+	const t0 = Date.now();
+	stack = await startQueueE2eStack();
+	timings.stackStart = Date.now() - t0;
+}, 20 * 60 * 1000);
+
+afterAll(async () => {
+	await stack?.stop();
+	const caught = { trigger: 0, gate: 0, shipped: 0 };
+	for (const line of layers) {
+		if (/caught by the trigger/.test(line)) caught.trigger++;
+		else if (/caught by the gate/.test(line)) caught.gate++;
+		else if (/shipped/.test(line)) caught.shipped++;
+	}
+	process.stderr.write(
+		`[e2e queue] n8n ${stack?.runtime.n8nVersion} in queue mode; stack ${JSON.stringify(stack?.timings)}; ` +
+			`${JSON.stringify(timings)} (ms); copies: ${JSON.stringify(caught)}\n`,
+	);
+}, 3 * 60 * 1000);
+
+// ---- helpers -------------------------------------------------------------------------------------
+
+/** Creates a session through the sandbox's API and pays it on the hosted page; returns its token. */
+async function createAndPay(iban: string, n: number): Promise<string> {
+	const { session_token } = await createSessionViaApi(stack.sandbox, {
+		first_name: 'Jürgen',
+		last_name: 'Müller',
+		email: `queue-${n}-${Date.now()}@example.com`,
+		country: 'DE',
+	});
+	const paid = await payOnHostedPage(stack.sandbox, session_token, iban);
+	await paid.text();
+	expect(paid.status).toBe(303);
+	return session_token;
+}
+
+async function createAndPayMany(count: number, iban: string): Promise<string[]> {
+	const tokens: string[] = [];
+	for (let i = 0; i < count; i += 8) {
+		tokens.push(...(await Promise.all(Array.from({ length: Math.min(8, count - i) }, (_, j) => createAndPay(iban, i + j)))));
+	}
+	return tokens;
+}
+
+/** The sandbox's deliveries (first sends, not resends) for a session. */
+function deliveriesOf(token: string): Delivery[] {
+	return [...stack.sandbox.store.deliveries.values()].filter((d) => d.session_token === token && d.resend_of === null);
+}
+
+/** Sends a copy of a delivery (the same bytes and headers the sandbox sent) to a URL. */
+async function sendCopy(url: string, delivery: Delivery): Promise<{ status: number; body: any; upstream: string | null }> {
+	const res = await fetch(url, {
+		method: 'POST',
+		headers: {
+			'content-type': 'application/json',
+			'user-agent': 'CatalystPay-Sandbox-Webhooks/1.0',
+			'x-catalystpay-event': delivery.event,
+			'x-catalystpay-signature': delivery.signature,
+			'x-catalystpay-delivery': delivery.id,
+		},
+		body: delivery.body,
+		signal: AbortSignal.timeout(60000),
+	});
+	const text = await res.text();
+	let body: any = text;
+	try {
+		body = JSON.parse(text);
+	} catch {
+		// not JSON
+	}
+	return { status: res.status, body, upstream: res.headers.get('x-upstream') };
+}
+
+/** The payment workflow's executions, grouped by session token. */
+async function paymentExecutionsByToken(): Promise<Map<string, Execution[]>> {
+	const byToken = new Map<string, Execution[]>();
+	for (const execution of await executions(stack, stack.workflows.payments.id)) {
+		const token = nodeOutput(execution, TRIGGER)?.[0]?.payload?.session_token as string | undefined;
+		if (token) byToken.set(token, [...(byToken.get(token) ?? []), execution]);
+	}
+	return byToken;
+}
+
+/**
+ * Waits until each token has at least its expected number of executions and all of them have
+ * finished; returns them.
+ */
+async function settledExecutions(expected: Map<string, number>, timeoutMs = 180000): Promise<Map<string, Execution[]>> {
+	return await eventually(
+		'the executions to be saved and finished',
+		async () => {
+			const byToken = await paymentExecutionsByToken();
+			for (const [token, count] of expected) {
+				const found = byToken.get(token) ?? [];
+				if (found.length < count || found.some((e) => !FINAL.has(e.status))) return undefined;
+			}
+			return byToken;
+		},
+		timeoutMs,
+	);
+}
+
+async function ordersOf(token: string): Promise<Array<{ session_token: string; delivery_id: string; n8n_execution_id: string }>> {
+	return await stack.sql('SELECT session_token, delivery_id, n8n_execution_id FROM catalystpay_orders WHERE session_token = $1', [token]);
+}
+
+async function orderCounts(tokens: string[]): Promise<Map<string, number>> {
+	const rows = await stack.sql<{ session_token: string; n: string }>(
+		'SELECT session_token, count(*) AS n FROM catalystpay_orders WHERE session_token = ANY($1) GROUP BY session_token',
+		[tokens],
+	);
+	return new Map(tokens.map((token) => [token, Number(rows.find((r) => r.session_token === token)?.n ?? 0)]));
+}
+
+/** The n8n processes whose log says they enqueued (webhook processes) or ran (worker) an execution. */
+function enqueuedBy(executionId: string): QueueProcess[] {
+	const line = new RegExp(`Enqueued execution ${executionId} \\(`);
+	return N8N.filter((name) => line.test(stack.n8nOutput(name)));
+}
+function ranOnWorker(executionId: string): boolean {
+	return new RegExp(`Worker started execution ${executionId} \\(`).test(stack.n8nOutput('worker'));
+}
+function countEnqueued(): number {
+	return (stack.n8nOutput().match(/Enqueued execution \d+ \(/g) ?? []).length;
+}
+
+const processOfUrl = (url: string) => (url === stack.webhookProcessUrls[0] ? 'webhook1' : 'webhook2');
+const urlOfPort = (addr: string | null) => (addr ? `http://${addr}` : null);
+
+/** Names the layer that handled one copy, from the trigger's answer and the executions of its session. */
+function describeCopy(what: string, answer: { status: number; body: any }, executionsOfToken: Execution[], executionIdsBefore: Set<string>): string {
+	if (answer.status === 200 && answer.body?.duplicate) return `${what}: caught by the trigger (200 duplicate)`;
+	if (answer.status === 409) return `${what}: caught by the trigger (409, the first copy still in flight)`;
+	if (answer.status !== 200) return `${what}: answered ${answer.status} ${JSON.stringify(answer.body)}`;
+	const fresh = executionsOfToken.filter((e) => !executionIdsBefore.has(e.id));
+	const gated = fresh.filter((e) => nodeOutput(e, ALREADY) !== undefined);
+	const shipped = fresh.filter((e) => nodeOutput(e, SHIP) !== undefined);
+	if (gated.length > 0 && shipped.length === 0) return `${what}: caught by the gate (execution ${gated.map((e) => e.id).join(',')} went to "${ALREADY}")`;
+	if (shipped.length > 0) return `${what}: shipped (execution ${shipped.map((e) => e.id).join(',')})`;
+	return `${what}: accepted, executions ${fresh.map((e) => `${e.id}:${e.status}`).join(',') || 'none'}`;
+}
+
+// Tokens paid in test a, used again by later tests.
+const firstTokens: string[] = [];
+const concurrentTokens: string[] = [];
+
+// ---- tests ---------------------------------------------------------------------------------------
+
+describe('n8n in queue mode with n8n-nodes-catalystpay', () => {
+	test('a. signed deliveries spread over both webhook processes: one execution each, on the worker, one order each', async () => {
+		const t0 = Date.now();
+		const tokens = await createAndPayMany(16, PAYS);
+		firstTokens.push(...tokens);
+		await stack.sandbox.webhooks.idle();
+
+		// Each payment: one delivery, answered 200 at the first attempt.
+		for (const token of tokens) {
+			const deliveries = deliveriesOf(token);
+			expect(deliveries.map((d) => [d.state, d.attempts.map((a) => a.status)])).toEqual([['delivered', [200]]]);
+		}
+		const byToken = await settledExecutions(new Map(tokens.map((t) => [t, 1])));
+
+		const enqueuers = new Map<string, number>();
+		for (const token of tokens) {
+			const found = byToken.get(token) ?? [];
+			expect(found).toHaveLength(1);
+			const [execution] = found;
+			expect(execution).toMatchObject({ status: 'success', mode: 'webhook' });
+			const [triggered] = nodeOutput(execution, TRIGGER) as any[];
+			expect(triggered.event).toBe('payment_session.completed');
+			expect(typeof triggered.deliveryId).toBe('string');
+			expect(nodeOutput(execution, ALREADY)).toBeUndefined();
+			expect(nodeOutput(execution, SHIP)).toEqual([
+				expect.objectContaining({ session_token: token, delivery_id: triggered.deliveryId, n8n_execution_id: execution.id }),
+			]);
+			// Enqueued by exactly one webhook process, run by the worker (not by main).
+			const by = enqueuedBy(execution.id);
+			expect(by).toHaveLength(1);
+			expect(['webhook1', 'webhook2']).toContain(by[0]);
+			expect(ranOnWorker(execution.id)).toBe(true);
+			enqueuers.set(by[0], (enqueuers.get(by[0]) ?? 0) + 1);
+		}
+		// One order per payment, in the app's own table.
+		const counts = await orderCounts(tokens);
+		expect([...counts].filter(([, n]) => n !== 1)).toEqual([]);
+		// Both webhook processes took some (16 random signatures all hashing to one of two is ~1 in 30,000).
+		expect([...enqueuers.keys()].sort()).toEqual(['webhook1', 'webhook2']);
+		process.stderr.write(`[e2e queue] a: executions enqueued per webhook process ${JSON.stringify(Object.fromEntries(enqueuers))}\n`);
+		timings.a = Date.now() - t0;
+	});
+
+	test('b. the same delivery again, sent straight to the OTHER webhook process after the first finished: no second order', async () => {
+		const t0 = Date.now();
+		const byToken = await paymentExecutionsByToken();
+		for (const token of firstTokens.slice(0, 4)) {
+			const [delivery] = deliveriesOf(token);
+			const [first] = byToken.get(token) as Execution[];
+			const [firstProcess] = enqueuedBy(first.id);
+			const other = firstProcess === 'webhook1' ? stack.webhookProcessUrls[1] : stack.webhookProcessUrls[0];
+			const before = new Set((byToken.get(token) ?? []).map((e) => e.id));
+
+			const answer = await sendCopy(`${other}${stack.webhookPath}`, delivery);
+			expect(answer.status).toBe(200);
+			expect(answer.body).toMatchObject({ received: true });
+			const expected = answer.body.duplicate ? 1 : 2;
+			const after = (await settledExecutions(new Map([[token, expected]]))).get(token) as Execution[];
+			report(describeCopy(`b ${token} first on ${firstProcess}, copy to ${processOfUrl(other)}`, answer, after, before));
+
+			expect(await ordersOf(token)).toHaveLength(1);
+			for (const execution of after.filter((e) => !before.has(e.id))) {
+				expect(execution.status).toBe('success');
+				expect(nodeOutput(execution, SHIP)).toBeUndefined();
+				expect(nodeOutput(execution, ALREADY)).toHaveLength(1);
+			}
+		}
+		timings.b = Date.now() - t0;
+	});
+
+	test('c. the same delivery sent to both webhook processes at the same instant, for 30 payments: exactly one order each', async () => {
+		const t0 = Date.now();
+		// The sandbox signs and "delivers" to a sink this time, so the two copies below are the first to reach n8n.
+		const sink: Server = createServer((req, res) => {
+			req.resume();
+			req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end('{"received":true}'));
+		});
+		await new Promise<void>((resolve) => sink.listen(0, '127.0.0.1', resolve));
+		const campaign = stack.sandbox.config.campaigns[0];
+		const proxyUrl = campaign.webhook.url;
+		campaign.webhook.url = `http://127.0.0.1:${(sink.address() as AddressInfo).port}/sink`;
+		let tokens: string[];
+		try {
+			tokens = await createAndPayMany(30, PAYS);
+			await stack.sandbox.webhooks.idle();
+		} finally {
+			campaign.webhook.url = proxyUrl;
+			await new Promise((resolve) => sink.close(resolve));
+		}
+		concurrentTokens.push(...tokens);
+
+		const answers = new Map<string, Array<{ status: number; body: any; upstream: string | null }>>();
+		for (let i = 0; i < tokens.length; i += 5) {
+			await Promise.all(
+				tokens.slice(i, i + 5).map(async (token) => {
+					const [delivery] = deliveriesOf(token);
+					const pair = await Promise.all(stack.webhookProcessUrls.map((url) => sendCopy(`${url}${stack.webhookPath}`, delivery)));
+					answers.set(token, pair);
+				}),
+			);
+		}
+		for (const [, pair] of answers) {
+			for (const answer of pair) expect([200, 409]).toContain(answer.status);
+		}
+		const expected = new Map(tokens.map((token) => [token, (answers.get(token) ?? []).filter((a) => a.status === 200 && !a.body?.duplicate).length]));
+		expect([...expected].filter(([, n]) => n < 1)).toEqual([]);
+		const byToken = await settledExecutions(expected);
+
+		const counts = await orderCounts(tokens);
+		expect([...counts].filter(([, n]) => n !== 1)).toEqual([]);
+		for (const token of tokens) {
+			const found = byToken.get(token) as Execution[];
+			expect(found.filter((e) => e.status !== 'success').map((e) => e.id)).toEqual([]);
+			expect(found.filter((e) => nodeOutput(e, SHIP) !== undefined)).toHaveLength(1);
+			const pair = answers.get(token) ?? [];
+			const shipped = found.find((e) => nodeOutput(e, SHIP) !== undefined) as Execution;
+			const gated = found.filter((e) => nodeOutput(e, ALREADY) !== undefined);
+			const lines = pair.map((answer, i) => {
+				const who = `webhook${i + 1}`;
+				if (answer.status === 200 && answer.body?.duplicate) return `${who} caught by the trigger (200 duplicate)`;
+				if (answer.status === 409) return `${who} caught by the trigger (409 in flight)`;
+				return `${who} accepted`;
+			});
+			report(
+				`c ${token}: ${lines.join('; ')}; shipped by execution ${shipped.id} (enqueued by ${enqueuedBy(shipped.id).join(',')})` +
+					(gated.length ? `; caught by the gate: execution ${gated.map((e) => `${e.id} (enqueued by ${enqueuedBy(e.id).join(',')})`).join(', ')}` : ''),
+			);
+		}
+		timings.c = Date.now() - t0;
+	});
+
+	test('d. every n8n process restarted: earlier deliveries resent ship nothing again; new ones run once', async () => {
+		const t0 = Date.now();
+		await stack.restart();
+		timings.restart = Date.now() - t0;
+		expect(stack.hasExited()).toBeNull();
+		const before = await paymentExecutionsByToken();
+		const resent = [...firstTokens.slice(0, 6), ...concurrentTokens.slice(0, 6)];
+		const ordersBefore = await orderCounts(resent);
+
+		// As CatalystPay would retry: the same bytes and headers through nginx, and some straight to a
+		// webhook process. One copy at a time, each settled before the next, so each copy's layer is known.
+		for (const [i, token] of resent.entries()) {
+			const [delivery] = deliveriesOf(token);
+			const copies = [{ via: 'nginx', url: stack.webhookUrl }];
+			if (i % 3 === 0) copies.push({ via: 'webhook1', url: `${stack.webhookProcessUrls[0]}${stack.webhookPath}` });
+			if (i % 3 === 1) copies.push({ via: 'webhook2', url: `${stack.webhookProcessUrls[1]}${stack.webhookPath}` });
+			const initial = new Set((before.get(token) ?? []).map((e) => e.id));
+			let known = new Set(initial);
+			for (const copy of copies) {
+				const answer = await sendCopy(copy.url, delivery);
+				expect([200, 409]).toContain(answer.status);
+				const expected = known.size + (answer.status === 200 && !answer.body?.duplicate ? 1 : 0);
+				const now = (await settledExecutions(new Map([[token, expected]]))).get(token) ?? [];
+				report(describeCopy(`d ${token} after restart via ${copy.via}${answer.upstream ? ` (${answer.upstream})` : ''}`, answer, now, known));
+				known = new Set(now.map((e) => e.id));
+			}
+			const after = ((await paymentExecutionsByToken()).get(token) ?? []).filter((e) => !initial.has(e.id));
+			expect(after.filter((e) => nodeOutput(e, SHIP) !== undefined).map((e) => e.id)).toEqual([]);
+			expect(after.filter((e) => e.status !== 'success').map((e) => e.id)).toEqual([]);
+		}
+		expect(await orderCounts(resent)).toEqual(ordersBefore);
+		expect([...ordersBefore.values()].every((n) => n === 1)).toBe(true);
+
+		// New payments after the restart: one execution and one order each.
+		const fresh = await createAndPayMany(4, PAYS);
+		const failed = await createAndPay(DECLINED, 99);
+		await stack.sandbox.webhooks.idle();
+		const byToken = await settledExecutions(new Map([...fresh, failed].map((t) => [t, 1])));
+		for (const token of fresh) {
+			expect(byToken.get(token)).toHaveLength(1);
+			expect(byToken.get(token)?.[0].status).toBe('success');
+		}
+		expect([...(await orderCounts(fresh)).values()]).toEqual([1, 1, 1, 1]);
+		const [failedRun] = byToken.get(failed) as Execution[];
+		expect(byToken.get(failed)).toHaveLength(1);
+		expect(nodeOutput(failedRun, 'Payment failed')).toEqual([expect.objectContaining({ session_token: failed, confirmed_status: 'FAILED' })]);
+		expect(await ordersOf(failed)).toEqual([]);
+		timings.d = Date.now() - t0;
+	});
+
+	test('e. refusals at a webhook process start nothing; Create and Get run on the worker; the credential test answers from main', async () => {
+		const t0 = Date.now();
+		// Refusals, straight at each webhook process.
+		const executionsBefore = (await executions(stack)).length;
+		const enqueuedBefore = countEnqueued();
+		const body = JSON.stringify({ session_token: 'ps_abc123def456ghi789jkl012mno345', status: 'COMPLETED', order_number: 'ORD-forged' });
+		for (const url of stack.webhookProcessUrls) {
+			const post = async (headers: Record<string, string>) => {
+				const res = await fetch(`${url}${stack.webhookPath}`, {
+					method: 'POST',
+					headers: { 'content-type': 'application/json', 'x-catalystpay-event': 'payment_session.completed', ...headers },
+					body,
+				});
+				return { status: res.status, body: (await res.json()) as { error: string } };
+			};
+			const forged = await post({ 'x-catalystpay-signature': sign(body, 'whsec_not_the_secret') });
+			expect(forged.status).toBe(401);
+			expect(forged.body.error).toMatch(/does not match/);
+			const missing = await post({});
+			expect(missing.status).toBe(401);
+			expect(missing.body.error).toMatch(/missing/);
+		}
+		// Nothing was enqueued or saved (checked a few times over a few seconds: by count, not by time).
+		for (let i = 0; i < 8; i++) {
+			await new Promise((resolve) => setTimeout(resolve, 500));
+			expect(countEnqueued()).toBe(enqueuedBefore);
+		}
+		expect((await executions(stack)).length).toBe(executionsBefore);
+
+		// The CatalystPay node, Create then Get, in a workflow started by a webhook: the worker runs it.
+		const path = 'catalystpay-queue-create-get';
+		const credentials = { catalystPayApi: { id: stack.credential.id, name: stack.credential.name } };
+		const { id } = await addWorkflow(
+			stack,
+			{
+				name: 'Queue mode: create and read a payment session',
+				nodes: [
+					{
+						id: 'e0000000-0000-4000-8000-000000000001',
+						name: 'Start',
+						type: 'n8n-nodes-base.webhook',
+						typeVersion: 2,
+						position: [0, 0],
+						webhookId: 'e0000000-0000-4000-8000-0000000000a1',
+						parameters: { httpMethod: 'POST', path, responseMode: 'lastNode', options: {} },
+					},
+					{
+						id: 'e0000000-0000-4000-8000-000000000002',
+						name: 'Create',
+						type: 'n8n-nodes-catalystpay.catalystPay',
+						typeVersion: 1,
+						position: [240, 0],
+						parameters: {
+							resource: 'paymentSession',
+							operation: 'create',
+							campaignId: stack.sandbox.config.campaigns[0].id,
+							firstName: '={{ $json.body.first_name }}',
+							lastName: 'Müller',
+							email: 'queue-create@example.com',
+							country: 'DE',
+							address: 'Musterstraße 42',
+							city: 'Köln',
+							postalCode: '50667',
+							additionalFields: {},
+						},
+						credentials,
+					},
+					{
+						id: 'e0000000-0000-4000-8000-000000000003',
+						name: 'Get',
+						type: 'n8n-nodes-catalystpay.catalystPay',
+						typeVersion: 1,
+						position: [480, 0],
+						parameters: { resource: 'paymentSession', operation: 'get', session: '={{ $json.payment_url }}' },
+						credentials,
+					},
+				],
+				connections: {
+					Start: { main: [[{ node: 'Create', type: 'main', index: 0 }]] },
+					Create: { main: [[{ node: 'Get', type: 'main', index: 0 }]] },
+				},
+			},
+			[`/webhook/${path}`],
+		);
+		const upstreams = new Set<string>();
+		for (let i = 0; i < 4; i++) {
+			const res = await fetch(`${stack.n8nUrl}/webhook/${path}`, {
+				method: 'POST',
+				headers: { 'content-type': 'application/json' },
+				body: JSON.stringify({ first_name: `Zoë ${i}` }),
+				signal: AbortSignal.timeout(60000),
+			});
+			upstreams.add(res.headers.get('x-upstream') ?? '');
+			const session = (await res.json()) as { session_token: string; status: string };
+			expect(res.status).toBe(200);
+			expect(session).toMatchObject({ status: 'PENDING' });
+			expect(stack.sandbox.store.sessions.get(session.session_token)?.lead.first_name).toBe(`Zoë ${i}`);
+		}
+		expect([...upstreams].every((u) => stack.webhookProcessUrls.includes(urlOfPort(u) as string))).toBe(true);
+		const runs = await eventually('the create-and-get executions', async () => {
+			const found = await executions(stack, id);
+			return found.length === 4 && found.every((e) => FINAL.has(e.status)) ? found : undefined;
+		});
+		for (const run of runs) {
+			expect(run.status).toBe('success');
+			expect(nodeOutput(run, 'Get')?.[0]).toMatchObject({ session_token: nodeOutput(run, 'Create')?.[0].session_token, status: 'PENDING' });
+			expect(ranOnWorker(run.id)).toBe(true);
+			expect(enqueuedBy(run.id)).toHaveLength(1);
+		}
+
+		// The credential's Test button: the editor's call goes through nginx to main, which answers it.
+		const loaded = await stack.rest('GET', `/credentials/${stack.credential.id}?includeData=true`);
+		expect(loaded.status).toBe(200);
+		const { name, type, data } = loaded.json.data;
+		const right = await stack.rest('POST', '/credentials/test', { credentials: { id: stack.credential.id, name, type, data } });
+		expect(right.headers.get('x-upstream')).toBe(`127.0.0.1:${stack.ports.main}`);
+		expect(right.json.data).toEqual({ status: 'OK', message: 'Connection successful!' });
+		const wrong = await stack.rest('POST', '/credentials/test', {
+			credentials: { id: stack.credential.id, name, type, data: { ...data, apiKey: 'rk_not_the_sandbox_key_0000' } },
+		});
+		expect(wrong.headers.get('x-upstream')).toBe(`127.0.0.1:${stack.ports.main}`);
+		expect(wrong.json.data.status).toBe('Error');
+
+		// Nothing crashed anywhere.
+		expect(stack.hasExited()).toBeNull();
+		const log = stack.n8nOutput();
+		expect(log.split('\n').filter((line) => /uncaught|unhandled|fatal|out of memory/i.test(line))).toEqual([]);
+		timings.e = Date.now() - t0;
+	});
+});
