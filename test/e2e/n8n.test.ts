@@ -9,7 +9,9 @@
 import type { Browser, Page } from 'playwright-core';
 
 import { sign } from '../../lib/signature';
+import type { Delivery } from '../../sandbox/src';
 import { launchBrowser } from '../helpers/browser';
+import { createSessionViaApi, payOnHostedPage } from '../helpers/sandbox';
 import type { Execution, Stack } from './stack';
 import { eventually, executions, getWorkflow, nodeOutput, startE2eStack } from './stack';
 
@@ -304,5 +306,69 @@ describe('n8n with n8n-nodes-catalystpay', () => {
 		expect(res.status).toBe(200);
 		expect(await res.json()).toEqual({ received: true });
 		await eventually('the second execution', async () => ((await paymentExecutionsFor(token)).length === 2 ? true : undefined));
+	});
+
+	test('after n8n restarts, the same deliveries start nothing again; a new one runs once', async () => {
+		const t0 = Date.now();
+		/** A session paid on the hosted page (the sandbox then delivers its webhook to n8n). */
+		const pay = async (iban: string, n: number) => {
+			const { session_token } = await createSessionViaApi(stack.sandbox, {
+				first_name: 'Jürgen',
+				last_name: 'Müller',
+				email: `restart-${n}@example.com`,
+				country: 'DE',
+			});
+			const paid = await payOnHostedPage(stack.sandbox, session_token, iban);
+			await paid.text();
+			expect(paid.status).toBe(303);
+			return session_token;
+		};
+		const tokens = [await pay(PAYS, 1), await pay(DECLINED, 2), await pay(PAYS, 3)];
+		for (const token of tokens) {
+			await eventually(`the execution for ${token}`, async () => ((await paymentExecutionsFor(token)).length === 1 ? true : undefined));
+		}
+		const delivered: Array<{ token: string; delivery: Delivery }> = [];
+		for (const token of tokens) {
+			const [{ id }] = await deliveriesSettledWithIds(token);
+			delivered.push({ token, delivery: stack.sandbox.store.deliveries.get(id) as Delivery });
+		}
+
+		const tRestart = Date.now();
+		await stack.restart();
+		timings.restart = Date.now() - tRestart;
+		expect(stack.hasExited()).toBeNull();
+
+		// The same deliveries again, byte for byte with the same headers, as CatalystPay retries them.
+		for (const { token, delivery } of delivered) {
+			const res = await fetch(stack.webhookUrl, {
+				method: 'POST',
+				headers: {
+					'content-type': 'application/json',
+					'x-catalystpay-event': delivery.event,
+					'x-catalystpay-signature': delivery.signature,
+					'x-catalystpay-delivery': delivery.id,
+				},
+				body: delivery.body,
+			});
+			const answer = (await res.json()) as { received?: boolean; duplicate?: string };
+			process.stderr.write(`[e2e] after restart, ${token} again: ${res.status} ${JSON.stringify(answer)}\n`);
+			expect(res.status).toBe(200);
+			expect(answer).toMatchObject({ received: true, duplicate: expect.any(String) });
+		}
+		// And through the sandbox's own resend (a new delivery id, the same bytes and signature).
+		const resent = await fetch(`${stack.sandbox.url}/_sandbox/deliveries/${delivered[0].delivery.id}/resend`, { method: 'POST' });
+		const replay = (await resent.json()) as { id: string };
+		await eventually('the resend to be answered', async () => {
+			const res = await fetch(`${stack.sandbox.url}/_sandbox/deliveries/${replay.id}`);
+			const state = ((await res.json()) as { state: string }).state;
+			return state === 'pending' ? undefined : state;
+		});
+		// A new payment after the restart runs once; by the time it has, a repeat would have too.
+		const fresh = await pay(PAYS, 4);
+		await eventually('the new payment\'s execution', async () => ((await paymentExecutionsFor(fresh)).length === 1 ? true : undefined));
+		await deliveriesSettled(fresh);
+		for (const token of tokens) expect(await paymentExecutionsFor(token)).toHaveLength(1);
+		expect(await paymentExecutionsFor(fresh)).toHaveLength(1);
+		timings.restartTest = Date.now() - t0;
 	});
 });
