@@ -20,6 +20,7 @@ import type { AddressInfo } from 'node:net';
 
 import { sign } from '../../lib/signature';
 import type { Delivery } from '../../sandbox/src';
+import { launchBrowser } from '../helpers/browser';
 import { createSessionViaApi, payOnHostedPage } from '../helpers/sandbox';
 import type { Execution, QueueProcess, QueueStack } from './stack';
 import { addWorkflow, eventually, executions, nodeOutput, startQueueE2eStack } from './stack';
@@ -499,5 +500,41 @@ describe('n8n in queue mode with n8n-nodes-catalystpay', () => {
 		const log = stack.n8nOutput();
 		expect(log.split('\n').filter((line) => /uncaught|unhandled|fatal|out of memory/i.test(line))).toEqual([]);
 		timings.e = Date.now() - t0;
+	});
+
+	test('f. a customer checks out through nginx (the form on the webhook processes, Create on the worker) and pays: one order', async () => {
+		const t0 = Date.now();
+		const browser = await launchBrowser();
+		let token: string;
+		try {
+			const page = await browser.newPage();
+			await page.goto(stack.formUrl);
+			await page.getByLabel('First name').fill('Jürgen');
+			await page.getByLabel('Last name').fill('Müller');
+			await page.getByLabel('Email').fill('queue-checkout@example.com');
+			await page.getByLabel('Country').selectOption('DE');
+			await page.getByRole('button', { name: 'Continue to payment' }).click();
+			const hosted = new RegExp(`^${stack.sandbox.url.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/s/(ps_[a-z0-9]+)$`);
+			await page.waitForURL(hosted, { timeout: 60000 });
+			token = (hosted.exec(page.url()) as RegExpExecArray)[1];
+			await page.locator('#iban').fill(PAYS);
+			await page.locator('#pay').click();
+			await page.waitForURL(/\/done\/success/, { timeout: 30000 });
+		} finally {
+			await browser.close();
+		}
+		await stack.sandbox.webhooks.idle();
+		const checkout = await eventually('the checkout execution', async () => {
+			const found = (await executions(stack, stack.workflows.checkout.id)).find(
+				(e) => nodeOutput(e, 'Create payment session')?.[0]?.session_token === token,
+			);
+			return found && FINAL.has(found.status) ? found : undefined;
+		});
+		expect(checkout.status).toBe('success');
+		expect(ranOnWorker(checkout.id)).toBe(true);
+		const byToken = await settledExecutions(new Map([[token, 1]]));
+		expect(byToken.get(token)).toHaveLength(1);
+		expect(await ordersOf(token)).toEqual([expect.objectContaining({ n8n_execution_id: (byToken.get(token) as Execution[])[0].id })]);
+		timings.f = Date.now() - t0;
 	});
 });
