@@ -233,6 +233,8 @@ async function freePortPair(host = '127.0.0.1', avoid = new Set()) {
 	throw new StackError(`no free pair of ports on ${host}`);
 }
 
+const SETPRIV = process.platform === 'linux' ? ['/usr/bin/setpriv', '/bin/setpriv'].find((file) => fs.existsSync(file)) : undefined;
+
 /**
  * Processes this module started and that are still running: the exit hook ends them if the caller
  * exits without stop() (a crash, process.exit in a signal handler, a jest worker ending).
@@ -249,6 +251,12 @@ process.on('exit', () => {
  *   exitSignal   sent to the group by the exit hook (SIGKILL unless the server cleans up better)
  */
 function startProcess({ name, command, args, cwd, env, uid, gid, onOutput = () => {}, stopSignal = 'SIGTERM', exitSignal = 'SIGKILL' }) {
+	// If this process dies without running its exit hook (SIGKILL, an unhandled signal), the kernel
+	// sends the server its stop signal: util-linux's setpriv sets the parent-death signal, then execs it.
+	if (SETPRIV) {
+		args = ['--pdeathsig', stopSignal, '--', command, ...args];
+		command = SETPRIV;
+	}
 	const child = spawn(command, args, {
 		cwd,
 		env,
