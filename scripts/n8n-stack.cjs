@@ -360,6 +360,13 @@ function sandboxCredential(sandboxConfig, sandbox) {
  * workflows. The plain-text copy of the credentials is removed afterwards.
  */
 function importIntoN8n(runtime, env, { importDir, credentials, workflows }, log) {
+	for (const { file, workflow } of workflows) {
+		// `n8n import:workflow` keeps the id as it is, but n8n saves a workflow's static data (the
+		// trigger's memory of deliveries) only for ids of at most 21 characters (isWorkflowIdValid).
+		if (typeof workflow.id !== 'string' || !/^[A-Za-z0-9]{1,21}$/.test(workflow.id)) {
+			throw new StackError(`${file}: the workflow id ${JSON.stringify(workflow.id)} must be 1 to 21 letters or digits, or n8n never saves its static data`);
+		}
+	}
 	fs.rmSync(importDir, { recursive: true, force: true });
 	fs.mkdirSync(path.join(importDir, 'workflows'), { recursive: true });
 	try {

@@ -10,8 +10,9 @@
  * n8n saves static data only when it changed during the execution (webhook-time changes are lost in
  * n8n 2.x, and a queue-mode worker loads its own copy), and it saves the whole object: the last
  * execution to finish wins. So the trigger records each delivery again while its execution runs (see
- * execute.ts), and every write carries the deliveries this process recorded recently too, so one
- * execution's save does not drop another's.
+ * execute.ts), every write carries the deliveries this process recorded recently too, and each new
+ * record is also written into the static data of this process's other executions that may still be
+ * saved: whichever of them finishes last, its save holds every delivery this process recorded.
  */
 import { createHash } from 'node:crypto';
 import type { IDataObject } from 'n8n-workflow';
@@ -25,6 +26,13 @@ const MAX_PERSISTED = 1_000;
 const inProcess = new Map<string, Map<string, number>>();
 /** Per scope, the deliveries this process committed most recently (oldest first), merged into every save. */
 const recentlyCommitted = new Map<string, Map<string, number>>();
+/**
+ * Per scope, the static data of this process's recent executions, newest last. Weak: an execution
+ * that ended is not kept alive. Writing into one that n8n already saved is harmless.
+ */
+const liveStaticData = new Map<string, Array<WeakRef<IDataObject>>>();
+/** More than n8n runs at once in one process by default (a worker runs 10), so none still running is missed. */
+const MAX_LIVE = 64;
 
 export type Claim = 'new' | 'duplicate' | 'in-progress';
 
@@ -94,14 +102,27 @@ export function commit(scope: string, key: string, staticData: IDataObject, wind
 		recent.delete(oldest);
 	}
 
+	let live = liveStaticData.get(scope);
+	if (!live) {
+		live = [];
+		liveStaticData.set(scope, live);
+	}
+	const others = live.map((ref) => ref.deref()).filter((data): data is IDataObject => data !== undefined && data !== staticData);
+	writeDeliveries(staticData, recent, now);
+	const added = new Map([[key, expires]]);
+	for (const data of others) writeDeliveries(data, added, now);
+	live.splice(0, live.length, ...[...others, staticData].slice(-MAX_LIVE).map((data) => new WeakRef(data)));
+}
+
+function writeDeliveries(staticData: IDataObject, deliveries: Map<string, number>, now: number): void {
 	const merged = new Map<string, number>();
 	for (const [storedKey, storedExpiry] of Object.entries(persisted(staticData))) {
 		if (typeof storedExpiry === 'number' && storedExpiry > now) merged.set(storedKey, storedExpiry);
 	}
-	for (const [recentKey, recentExpiry] of recent) {
+	for (const [recentKey, recentExpiry] of deliveries) {
 		if (recentExpiry > now) merged.set(recentKey, Math.max(recentExpiry, merged.get(recentKey) ?? 0));
 	}
-	const kept = [...merged].sort((a, b) => a[1] - b[1]).slice(-MAX_PERSISTED);
+	const kept = merged.size > MAX_PERSISTED ? [...merged].sort((a, b) => a[1] - b[1]).slice(-MAX_PERSISTED) : [...merged];
 	// Assigned whole, never changed in place: n8n saves static data only when one of the node's
 	// own properties is set, and does not see changes inside a nested object.
 	staticData.recentDeliveries = Object.fromEntries(kept);

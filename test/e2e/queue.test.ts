@@ -234,7 +234,7 @@ describe('n8n in queue mode with n8n-nodes-catalystpay', () => {
 		timings.a = Date.now() - t0;
 	});
 
-	test('b. the same delivery again, sent straight to the OTHER webhook process after the first finished: no second order', async () => {
+	test('b. the same delivery again, sent straight to the OTHER webhook process after the first finished: the trigger recognises it, nothing runs', async () => {
 		const t0 = Date.now();
 		const byToken = await paymentExecutionsByToken();
 		for (const token of firstTokens.slice(0, 4)) {
@@ -244,19 +244,17 @@ describe('n8n in queue mode with n8n-nodes-catalystpay', () => {
 			const other = firstProcess === 'webhook1' ? stack.webhookProcessUrls[1] : stack.webhookProcessUrls[0];
 			const before = new Set((byToken.get(token) ?? []).map((e) => e.id));
 
+			const enqueued = countEnqueued();
 			const answer = await sendCopy(`${other}${stack.webhookPath}`, delivery);
-			expect(answer.status).toBe(200);
-			expect(answer.body).toMatchObject({ received: true });
-			const expected = answer.body.duplicate ? 1 : 2;
-			const after = (await settledExecutions(new Map([[token, expected]]))).get(token) as Execution[];
+			const after = (await settledExecutions(new Map([[token, 1]]))).get(token) as Execution[];
 			report(describeCopy(`b ${token} first on ${firstProcess}, copy to ${processOfUrl(other)}`, answer, after, before));
 
+			// The trigger itself recognises it: the worker saved the delivery in the workflow's static
+			// data when the first execution finished, and the other process read it from the database.
+			expect(answer.status).toBe(200);
+			expect(answer.body).toMatchObject({ received: true, duplicate: expect.any(String) });
+			expect(countEnqueued()).toBe(enqueued);
 			expect(await ordersOf(token)).toHaveLength(1);
-			for (const execution of after.filter((e) => !before.has(e.id))) {
-				expect(execution.status).toBe('success');
-				expect(nodeOutput(execution, SHIP)).toBeUndefined();
-				expect(nodeOutput(execution, ALREADY)).toHaveLength(1);
-			}
 		}
 		timings.b = Date.now() - t0;
 	});
@@ -347,6 +345,8 @@ describe('n8n in queue mode with n8n-nodes-catalystpay', () => {
 				const now = (await settledExecutions(new Map([[token, expected]]))).get(token) ?? [];
 				report(describeCopy(`d ${token} after restart via ${copy.via}${answer.upstream ? ` (${answer.upstream})` : ''}`, answer, now, known));
 				known = new Set(now.map((e) => e.id));
+				// The saved static data survived the restart: the trigger, not only the gate, knows it.
+				expect(answer).toMatchObject({ status: 200, body: { received: true, duplicate: expect.any(String) } });
 			}
 			const after = ((await paymentExecutionsByToken()).get(token) ?? []).filter((e) => !initial.has(e.id));
 			expect(after.filter((e) => nodeOutput(e, SHIP) !== undefined).map((e) => e.id)).toEqual([]);
