@@ -1,15 +1,16 @@
 #!/usr/bin/env node
 /**
- * npm run bench: issue 5's three benchmarks, one after another, each in a process of its own so
+ * npm run bench: the benchmarks, one after another, each in a process of its own so
  * that one's memory and event loop do not colour the next's figures.
  *   1. verification       bench/verification.mjs     (verifySignature vs the guide's sample vs one HMAC)
  *   2. batch create       bench/batch-create.ts      (compiled here into bench/dist/ with bench/tsconfig.json)
  *   3. webhook throughput bench/webhook-throughput.mjs (a real n8n with the packed package)
+ *   4. queue mode         bench/queue-throughput.mjs   (n8n in queue mode, 1 and 2 webhook processes, nginx routing)
  * `npm run bench` builds the package (dist/) and the sandbox first; this compiles the TypeScript
  * benchmarks. Figures are printed, never asserted; the exit code is non-zero only when a benchmark
  * could not run or an item or delivery was lost.
  *
- *   node bench/run.mjs [verification|batch-create|webhook-throughput ...]   (a subset, in this order)
+ *   node bench/run.mjs [verification|batch-create|webhook-throughput|queue-throughput ...]   (a subset, in this order)
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
@@ -24,6 +25,7 @@ const benches = [
 	{ name: 'verification', title: '1. Verification', file: join(HERE, 'verification.mjs') },
 	{ name: 'batch-create', title: '2. Batch create', file: join(HERE, 'dist', 'bench', 'batch-create.js'), compile: true },
 	{ name: 'webhook-throughput', title: '3. Webhook throughput in real n8n', file: join(HERE, 'webhook-throughput.mjs') },
+	{ name: 'queue-throughput', title: '4. Webhook throughput in n8n queue mode', file: join(HERE, 'queue-throughput.mjs') },
 ].filter((bench) => only.length === 0 || only.includes(bench.name));
 
 const run = (command, args) => spawnSync(command, args, { cwd: ROOT, stdio: 'inherit' });

@@ -1,7 +1,7 @@
 'use strict';
 /**
  * n8n in queue mode, as n8n's scaling docs describe it, with this package loaded: PostgreSQL and
- * Redis (Debian's), one main process (editor, API, test webhooks), two webhook processes (production
+ * Redis (Debian's), one main process (editor, API, test webhooks), two webhook processes by default (production
  * webhooks and forms), one worker (runs every production execution), and nginx in front routing
  * between them. Plus the CatalystPay sandbox delivering its webhooks through nginx. What
  * `npm run dev -- --queue` runs and what test/e2e/queue.test.ts runs against.
@@ -52,8 +52,8 @@ const APP_DB_CREDENTIAL = { id: 'catalystpayAppDb01', name: 'CatalystPay app dat
 const APP_DB = 'catalystpay_app';
 const N8N_DB = 'n8n';
 
-/** The processes of the n8n side, by the names n8nOutput(name) takes. */
-const N8N_PROCESSES = ['main', 'webhook1', 'webhook2', 'worker'];
+/** The processes of the n8n side, by the names n8nOutput(name) takes: main, webhook1..N, worker. */
+const webhookNames = (count) => Array.from({ length: count }, (_, i) => `webhook${i + 1}`);
 
 /** Debian's PostgreSQL server binaries (the newest installed major version). */
 function postgresBin() {
@@ -146,6 +146,9 @@ function nginxConfig({ dir, host, port, mainPort, webhookPorts, balance }) {
 			: ['		# Round robin: copies of one delivery may land on different webhook processes.'];
 	// max_fails=0: a process that was down (a restart) is used again as soon as it answers.
 	const servers = (ports) => ports.map((p) => `		server 127.0.0.1:${p} max_fails=0;`);
+	// n8n (Node's http server) closes a connection idle for 5 s. nginx must drop it first: a request
+	// sent on a connection n8n is closing is reset, and nginx does not retry a POST (a lost delivery).
+	const keepalive = (connections) => [`		keepalive ${connections};`, '		keepalive_timeout 4s;'];
 	const proxied = (upstream) => [
 		`			proxy_pass http://${upstream};`,
 		'			proxy_http_version 1.1;',
@@ -181,16 +184,16 @@ function nginxConfig({ dir, host, port, mainPort, webhookPorts, balance }) {
 		"	map $http_upgrade $connection_upgrade { default upgrade; '' ''; }",
 		'	upstream n8n_main {',
 		`		server 127.0.0.1:${mainPort} max_fails=0;`,
-		'		keepalive 16;',
+		...keepalive(16),
 		'	}',
 		'	upstream n8n_webhooks {',
 		...balancing,
 		...servers(webhookPorts),
-		'		keepalive 32;',
+		...keepalive(32),
 		'	}',
 		'	upstream n8n_webhooks_any {',
 		...servers(webhookPorts),
-		'		keepalive 16;',
+		...keepalive(16),
 		'	}',
 		'	server {',
 		`		listen ${host}:${port};`,
@@ -222,7 +225,8 @@ function nginxConfig({ dir, host, port, mainPort, webhookPorts, balance }) {
  *   dataDir       where everything lives (default .n8n-runtime/queue); fresh: true (default) empties it
  *   install       'link' (default) or 'pack' (see installPackage in n8n-stack.cjs)
  *   host          127.0.0.1
- *   proxyPort, mainPort, webhookPorts: [a, b], workerPort, postgresPort, redisPort, sandboxPort
+ *   webhookProcesses  how many `n8n webhook` processes behind nginx (default 2)
+ *   proxyPort, mainPort, webhookPorts: [a, b, ...], workerPort, postgresPort, redisPort, sandboxPort
  *                 0 or absent: free ports (n8n processes take port and port+1, for their task runner broker)
  *   proxyBalance  'signature' (default: hash on X-CatalystPay-Signature) or 'round-robin'
  *   configureSandbox(config), log(line), onN8nOutput(text, processName), logLevel, readyTimeoutMs,
@@ -241,7 +245,11 @@ async function startQueueStack(options = {}) {
 		logLevel = 'info',
 		readyTimeoutMs = 240000,
 		n8nEnv: extraEnv = {},
+		webhookProcesses = 2,
 	} = options;
+	if (!Number.isInteger(webhookProcesses) || webhookProcesses < 1) throw new StackError(`webhookProcesses must be a whole number of at least 1, not ${webhookProcesses}`);
+	const webhooks = webhookNames(webhookProcesses);
+	const N8N_PROCESSES = ['main', ...webhooks, 'worker'];
 	if (!['signature', 'round-robin'].includes(proxyBalance)) throw new StackError(`proxyBalance must be 'signature' or 'round-robin', not ${proxyBalance}`);
 	const timings = {};
 	const started = Date.now();
@@ -276,8 +284,7 @@ async function startQueueStack(options = {}) {
 	};
 	const ports = {};
 	ports.main = await pair('n8n main', options.mainPort);
-	ports.webhook1 = await pair('n8n webhook process 1', options.webhookPorts?.[0]);
-	ports.webhook2 = await pair('n8n webhook process 2', options.webhookPorts?.[1]);
+	for (const [i, name] of webhooks.entries()) ports[name] = await pair(`n8n webhook process ${i + 1}`, options.webhookPorts?.[i]);
 	ports.worker = await pair('the n8n worker', options.workerPort);
 	ports.proxy = await single('nginx', options.proxyPort);
 	ports.postgres = await single('PostgreSQL', options.postgresPort);
@@ -285,7 +292,7 @@ async function startQueueStack(options = {}) {
 
 	const n8nUrl = `http://${host}:${ports.proxy}`;
 	const mainUrl = `http://${host}:${ports.main}`;
-	const webhookProcessUrls = [`http://${host}:${ports.webhook1}`, `http://${host}:${ports.webhook2}`];
+	const webhookProcessUrls = webhooks.map((name) => `http://${host}:${ports[name]}`);
 	const workerUrl = `http://${host}:${ports.worker}`;
 
 	const examples = [...readExamples().filter(({ file }) => file === 'checkout.json'), ...readExamples(QUEUE_EXAMPLES_DIR)];
@@ -322,7 +329,7 @@ async function startQueueStack(options = {}) {
 			took[name] = Date.now() - t1;
 		};
 		// Webhook processes first (no new executions), then the worker (finishes what it runs), then main.
-		await Promise.all(['webhook1', 'webhook2'].map((name) => stopOne(name)));
+		await Promise.all(webhooks.map((name) => stopOne(name)));
 		await stopOne('worker', 40000);
 		await stopOne('main');
 		timings.lastStop = Date.now() - t0;
@@ -385,7 +392,7 @@ async function startQueueStack(options = {}) {
 		// 3. nginx, in front of n8n (which answers once it is up).
 		fs.writeFileSync(
 			path.join(dirs.nginx, 'nginx.conf'),
-			nginxConfig({ dir: dirs.nginx, host, port: ports.proxy, mainPort: ports.main, webhookPorts: [ports.webhook1, ports.webhook2], balance: proxyBalance }),
+			nginxConfig({ dir: dirs.nginx, host, port: ports.proxy, mainPort: ports.main, webhookPorts: webhooks.map((name) => ports[name]), balance: proxyBalance }),
 		);
 		procs.nginx = startProcess({
 			name: 'nginx',
@@ -507,7 +514,7 @@ async function startQueueStack(options = {}) {
 		// 7. The n8n processes. Output is kept per process, and in one list with the process's name.
 		const outputs = Object.fromEntries(N8N_PROCESSES.map((name) => [name, []]));
 		const combined = [];
-		const commands = { main: ['start'], webhook1: ['webhook'], webhook2: ['webhook'], worker: ['worker'] };
+		const commands = { main: ['start'], worker: ['worker'], ...Object.fromEntries(webhooks.map((name) => [name, ['webhook']])) };
 		const spawnN8n = (name) => {
 			procs[name] = startProcess({
 				name: `n8n ${name}`,
@@ -533,7 +540,7 @@ async function startQueueStack(options = {}) {
 				procs: [procs.main, ...infra],
 			});
 			const mainReady = Date.now() - t0;
-			for (const name of ['webhook1', 'webhook2', 'worker']) spawnN8n(name);
+			for (const name of [...webhooks, 'worker']) spawnN8n(name);
 			const all = [...N8N_PROCESSES.map((name) => procs[name]), ...infra];
 			await Promise.all([
 				waitUntil('the n8n worker /healthz/readiness', async () => (await http(`${workerUrl}/healthz/readiness`, { timeoutMs: 2000 })).status === 200, {
@@ -551,7 +558,7 @@ async function startQueueStack(options = {}) {
 		};
 
 		t = Date.now();
-		log(`starting n8n ${runtime.n8nVersion} (Node ${runtime.nodeVersion}) in queue mode: main, 2 webhook processes, 1 worker`);
+		log(`starting n8n ${runtime.n8nVersion} (Node ${runtime.nodeVersion}) in queue mode: main, ${webhookProcesses} webhook process${webhookProcesses === 1 ? '' : 'es'}, 1 worker`);
 		const { mainReady } = await startN8n();
 		timings.n8nMainReady = mainReady;
 		mark('n8nReady', t);
@@ -588,8 +595,10 @@ async function startQueueStack(options = {}) {
 			editor,
 			api,
 			http,
-			/** One process's output (main, webhook1, webhook2, worker), or all of them with [name] prefixes. */
+			/** One process's output (main, webhook1..N, worker), or all of them with [name] prefixes. */
 			n8nOutput: (name) => (name ? outputs[name].join('') : combined.join('')),
+			/** Each server's process group id, by name (main, webhook1..N, worker, postgres, redis, nginx). */
+			processGroups: () => Object.fromEntries(Object.entries(procs).map(([name, proc]) => [name.replace(/^n8n /, ''), proc.pid])),
 			/** The first process (n8n's or the infrastructure's) that has exited, or null. */
 			hasExited: () => {
 				const dead = servers().find((proc) => proc.exited !== null);
