@@ -37,15 +37,24 @@ const BROWSER_ID = 'catalystpay-stack';
 
 class StackError extends Error {}
 
-/** Installs (once) and returns the pinned runtime's paths; progress goes to stderr. */
-function ensureRuntime() {
-	const res = spawnSync(process.execPath, [path.join(__dirname, 'n8n-runtime.mjs'), '--json'], {
+/**
+ * Installs (once) and returns the pinned runtime's paths; progress goes to stderr. n8nVersion: the
+ * runtime's default (2.x) unless given, e.g. '1.123.81'.
+ */
+function ensureRuntime({ n8nVersion } = {}) {
+	const args = [path.join(__dirname, 'n8n-runtime.mjs'), '--json', ...(n8nVersion ? ['--n8n', n8nVersion] : [])];
+	const res = spawnSync(process.execPath, args, {
 		cwd: ROOT,
 		stdio: ['ignore', 'pipe', 'inherit'],
 		encoding: 'utf8',
 	});
 	if (res.status !== 0) throw new StackError('could not install the n8n runtime (see the messages above)');
 	return JSON.parse(res.stdout.trim().split('\n').pop());
+}
+
+/** The major version of the runtime's n8n (1 or 2), where the two differ. */
+function n8nMajor(runtime) {
+	return Number(runtime.n8nVersion.split('.')[0]);
 }
 
 /** The example workflows directly in a folder (examples/ by default; not its subfolders). */
@@ -146,8 +155,9 @@ function n8nEnv(runtime, { userFolder, host, port, logLevel }) {
 		N8N_DYNAMIC_BANNERS_ENABLED: 'false',
 		N8N_HIRING_BANNER_ENABLED: 'false',
 		N8N_AI_ENABLED: 'false',
-		// Its start-up refresh asks api.n8n.io for MCP servers: nothing to do with this package.
-		N8N_DISABLED_MODULES: 'mcp-registry',
+		// 2.x's start-up refresh asks api.n8n.io for MCP servers: nothing to do with this package. (1.x
+		// has no such module, and refuses to start when told to disable one it does not know.)
+		...(n8nMajor(runtime) >= 2 ? { N8N_DISABLED_MODULES: 'mcp-registry' } : {}),
 		N8N_PUBLIC_API_SWAGGERUI_DISABLED: 'true',
 		N8N_ENFORCE_SETTINGS_FILE_PERMISSIONS: 'true',
 		// The task runner's broker has a port of its own: next to n8n's, so two stacks can coexist.
@@ -357,9 +367,10 @@ function sandboxCredential(sandboxConfig, sandbox) {
 
 /**
  * Imports credentials and workflows into the n8n that env points at (n8n's CLI), and publishes the
- * workflows. The plain-text copy of the credentials is removed afterwards.
+ * workflows but those whose ids are in `inactive` (n8n 1.x has no published versions: there they are
+ * set active). The plain-text copy of the credentials is removed afterwards.
  */
-function importIntoN8n(runtime, env, { importDir, credentials, workflows }, log) {
+function importIntoN8n(runtime, env, { importDir, credentials, workflows, inactive = [] }, log) {
 	for (const { file, workflow } of workflows) {
 		// `n8n import:workflow` keeps the id as it is, but n8n saves a workflow's static data (the
 		// trigger's memory of deliveries) only for ids of at most 21 characters (isWorkflowIdValid).
@@ -377,7 +388,9 @@ function importIntoN8n(runtime, env, { importDir, credentials, workflows }, log)
 		runN8nCli(runtime, env, ['import:credentials', `--input=${path.join(importDir, 'credentials.json')}`], log);
 		runN8nCli(runtime, env, ['import:workflow', '--separate', `--input=${path.join(importDir, 'workflows')}`], log);
 		for (const { workflow } of workflows) {
-			runN8nCli(runtime, env, ['publish:workflow', `--id=${workflow.id}`], log);
+			if (inactive.includes(workflow.id)) continue;
+			const activate = n8nMajor(runtime) >= 2 ? ['publish:workflow', `--id=${workflow.id}`] : ['update:workflow', `--id=${workflow.id}`, '--active=true'];
+			runN8nCli(runtime, env, activate, log);
 		}
 	} finally {
 		// The imported secrets are in n8n's database (encrypted) now; no plain copy stays behind.
@@ -448,6 +461,7 @@ async function triggerAnswers(url) {
 /**
  * Starts the sandbox and n8n. Options:
  *   userFolder   n8n's N8N_USER_FOLDER (required); fresh: true empties it first
+ *   n8nVersion   which n8n (default: the runtime's, 2.x; '1.123.81' for 1.x), installed on first use
  *   install      'link' (default) or 'pack': how the package gets into n8n (see installPackage)
  *   host         127.0.0.1; n8nPort 5678; sandboxPort 4010 (0: any free port)
  *   configureSandbox(config)  changes the sandbox config before it starts (tests: short retries)
@@ -460,6 +474,7 @@ async function triggerAnswers(url) {
 async function startStack(options) {
 	const {
 		userFolder,
+		n8nVersion,
 		fresh = true,
 		install = 'link',
 		host = '127.0.0.1',
@@ -479,7 +494,7 @@ async function startStack(options) {
 	const mark = (name, since) => (timings[name] = Date.now() - since);
 
 	let t = Date.now();
-	const runtime = ensureRuntime();
+	const runtime = ensureRuntime({ n8nVersion });
 	mark('runtime', t);
 
 	for (const [what, port] of [
@@ -499,6 +514,9 @@ async function startStack(options) {
 	const n8nUrl = `http://${host}:${n8nPort}`;
 	const webhookUrl = `${n8nUrl}/webhook/${trigger.node.webhookId}/webhook`;
 	const formUrl = `${n8nUrl}/form/${form.node.parameters.options?.path ?? form.node.webhookId}`;
+	// The checkout example's form nodes are version 2.5, which n8n 1.x does not have (its stop at 2.3):
+	// on 1.x that example is imported but left inactive, and there is no checkout form.
+	const checkoutForm = n8nMajor(runtime) >= 2;
 
 	// 1. The sandbox, in this process, sending its webhooks to the trigger's production URL.
 	t = Date.now();
@@ -544,7 +562,7 @@ async function startStack(options) {
 		const healthy = Date.now() - t0;
 		// /healthz answers before webhooks are registered: a live webhook stops answering 404.
 		await waitUntil('the CatalystPay Trigger webhook', () => triggerAnswers(webhookUrl), wait);
-		await waitUntil('the checkout form', async () => (await http(formUrl, { timeoutMs: 5000 })).status === 200, wait);
+		if (checkoutForm) await waitUntil('the checkout form', async () => (await http(formUrl, { timeoutMs: 5000 })).status === 200, wait);
 		return { healthy, ready: Date.now() - t0 };
 	};
 
@@ -558,7 +576,12 @@ async function startStack(options) {
 		importIntoN8n(
 			runtime,
 			env,
-			{ importDir: path.join(userFolder, 'import'), credentials: [sandboxCredential(sandboxConfig, sandbox)], workflows: examples },
+			{
+				importDir: path.join(userFolder, 'import'),
+				credentials: [sandboxCredential(sandboxConfig, sandbox)],
+				workflows: examples,
+				inactive: checkoutForm ? [] : [form.workflow.id],
+			},
 			log,
 		);
 		mark('import', t);
@@ -579,6 +602,7 @@ async function startStack(options) {
 			runtime,
 			n8nUrl,
 			formUrl,
+			checkoutForm,
 			webhookUrl,
 			sandbox,
 			sandboxConfig,

@@ -25,7 +25,10 @@ export interface Workflow {
 export interface Stack {
 	runtime: { nodeVersion: string; n8nVersion: string; nodeBin: string; n8nBin: string };
 	n8nUrl: string;
+	/** The checkout example's form; served only where checkoutForm is true. */
 	formUrl: string;
+	/** False on n8n 1.x: the example's form nodes (version 2.5) are 2.x only, so it is left inactive. */
+	checkoutForm: boolean;
 	webhookUrl: string;
 	sandbox: Sandbox;
 	sandboxConfig: SandboxConfig;
@@ -51,7 +54,7 @@ export interface Stack {
 export type QueueProcess = 'main' | 'webhook1' | 'webhook2' | 'worker';
 
 /** n8n in queue mode behind nginx (scripts/n8n-queue-stack.cjs); n8nUrl is nginx's. */
-export interface QueueStack extends Omit<Stack, 'n8nOutput' | 'hasExited' | 'userFolder'> {
+export interface QueueStack extends Omit<Stack, 'n8nOutput' | 'hasExited' | 'userFolder' | 'checkoutForm'> {
 	queueMode: true;
 	/** n8n main, directly (editor, API, test webhooks). */
 	mainUrl: string;
@@ -78,6 +81,7 @@ export interface QueueStack extends Omit<Stack, 'n8nOutput' | 'hasExited' | 'use
 interface StackModule {
 	startStack(options: {
 		userFolder: string;
+		n8nVersion?: string;
 		fresh?: boolean;
 		install?: 'link' | 'pack';
 		n8nPort?: number;
@@ -124,6 +128,8 @@ async function freePortPair(): Promise<number> {
 }
 
 export interface E2eStackOptions {
+	/** The n8n to run (installed into .n8n-runtime/ on first use): the runtime's default (2.x) unless given. */
+	n8nVersion?: string;
 	/** Further changes to the sandbox config, after the short webhook retries set here. */
 	configureSandbox?: (config: SandboxConfig) => void;
 }
@@ -134,6 +140,7 @@ export async function startE2eStack(options: E2eStackOptions = {}): Promise<Stac
 	const verbose = !!process.env.E2E_VERBOSE;
 	const stack = await stackModule.startStack({
 		userFolder,
+		n8nVersion: options.n8nVersion,
 		// The packed tarball, unpacked: what a user installs, resolving n8n-workflow to n8n's own copy.
 		install: 'pack',
 		n8nPort: await freePortPair(),
