@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm run dev`: builds the package and the sandbox, then runs the CatalystPay sandbox and a real n8n
-// (2.x, on its own Node 24, installed once into .n8n-runtime/) with this package loaded, a
+// (2.41.1, on its own Node 24, installed once into .n8n-runtime/) with this package loaded, a
 // "CatalystPay Sandbox" credential, and the example workflows imported and published. Prints where
 // to click. Ctrl-C stops everything it started.
 //
@@ -8,6 +8,8 @@
 //   npm run dev -- --keep       keep the n8n data of the last run (your own workflows survive)
 //   npm run dev -- --no-build   skip the builds
 //   npm run dev -- --quiet      do not echo n8n's own log (it is always in .n8n-runtime/dev-n8n.log)
+//   npm run dev -- --n8n 1.123.81  another n8n version (the same single-process stack; 1.123.81 is the
+//                               tested 1.x), installed once into .n8n-runtime/n8n-<version>/
 //   npm run dev -- --queue      n8n in queue mode: PostgreSQL, Redis, nginx in front of a main process,
 //                               2 webhook processes and a worker (needs Debian's postgresql, redis-server
 //                               and nginx); data in .n8n-runtime/queue/, log in .n8n-runtime/dev-n8n.log
@@ -22,23 +24,36 @@ import { fileURLToPath } from 'node:url';
 
 const require = createRequire(import.meta.url);
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const args = new Set(process.argv.slice(2));
+const argv = process.argv.slice(2);
+// --n8n takes a value: the version.
+const n8nAt = argv.indexOf('--n8n');
+const n8nVersion = n8nAt === -1 ? undefined : argv.splice(n8nAt, 2)[1];
+const args = new Set(argv);
 const known = new Set(['--keep', '--no-build', '--quiet', '--queue', '--help', '-h']);
 for (const arg of args) {
 	if (!known.has(arg)) {
-		console.error(`Unknown option ${arg}. Options: --keep, --no-build, --quiet, --queue`);
+		console.error(`Unknown option ${arg}. Options: --keep, --no-build, --quiet, --queue, --n8n <version>`);
 		process.exit(2);
 	}
 }
 if (args.has('--help') || args.has('-h')) {
-	console.log(fs.readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 16).map((l) => l.replace(/^\/\/ ?/, '')).join('\n'));
+	console.log(fs.readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 18).map((l) => l.replace(/^\/\/ ?/, '')).join('\n'));
 	process.exit(0);
+}
+if (n8nAt !== -1 && !/^\d+\.\d+\.\d+$/.test(n8nVersion ?? '')) {
+	console.error('--n8n needs a version, e.g. npm run dev -- --n8n 1.123.81');
+	process.exit(2);
+}
+if (n8nVersion && args.has('--queue')) {
+	console.error('--n8n and --queue do not go together: the queue-mode stack runs the default n8n only');
+	process.exit(2);
 }
 
 const n8nPort = Number(process.env.N8N_PORT || 5678);
 const sandboxPort = Number(process.env.SANDBOX_PORT || 4010);
 const queue = args.has('--queue');
-const userFolder = path.join(ROOT, '.n8n-runtime', 'dev');
+// Each n8n version its own data (--keep must not hand a 2.x database to 1.x).
+const userFolder = path.join(ROOT, '.n8n-runtime', n8nVersion ? `dev-${n8nVersion}` : 'dev');
 const queueDataDir = path.join(ROOT, '.n8n-runtime', 'queue');
 const logFile = path.join(ROOT, '.n8n-runtime', 'dev-n8n.log');
 
@@ -119,6 +134,7 @@ async function main() {
 		} else {
 			stack = await startStack({
 				userFolder,
+				n8nVersion,
 				fresh: !args.has('--keep'),
 				n8nPort,
 				sandboxPort,
@@ -159,12 +175,24 @@ async function main() {
 					'       Orders the example shipped: SELECT * FROM catalystpay_orders in catalystpay_app',
 				]
 			: [
-					'     Workflows: "CatalystPay: Checkout" and "CatalystPay: Payment completed or failed" (published);',
+					stack.checkoutForm
+						? '     Workflows: "CatalystPay: Checkout" and "CatalystPay: Payment completed or failed" (published);'
+						: '     Workflows: "CatalystPay: Payment completed or failed" (active), "CatalystPay: Checkout" (inactive: 2.x only);',
 					'     credential "CatalystPay Sandbox" (Test button: Credentials > CatalystPay Sandbox).',
 				]),
 		'',
-		`  2. Buy something       ${stack.formUrl}`,
-		'     Fill in the form; n8n creates a payment session and sends you to the hosted payment page.',
+		...(queue || stack.checkoutForm
+			? [
+					`  2. Buy something       ${stack.formUrl}`,
+					'     Fill in the form; n8n creates a payment session and sends you to the hosted payment page.',
+				]
+			: [
+					`  2. Buy something       (the checkout example's form nodes are n8n 2.x only)`,
+					"     Create a session as a shop's server would, then open its payment_url:",
+					`       curl -s ${sandbox.url}/api/v1/payment-sessions/ -H 'authorization: Bearer ${sandboxConfig.apiKey}' \\`,
+					`         -H 'content-type: application/json' -d '{"campaign_id":"${campaign.id}",` +
+						`"lead":{"first_name":"Max","last_name":"Mustermann","email":"max@example.com","country":"DE"}}'`,
+				]),
 		'',
 		'  3. Pay with a test IBAN',
 		`       DE89370400440532013000   paid        -> "${queue ? 'Ship the order' : 'Payment completed'}"`,
