@@ -11,12 +11,20 @@ import type { Browser, Page } from 'playwright-core';
 import { sign } from '../../lib/signature';
 import type { Delivery } from '../../sandbox/src';
 import { launchBrowser } from '../helpers/browser';
-import { createSessionViaApi, payOnHostedPage } from '../helpers/sandbox';
+import {
+	DECLINED,
+	PAYS,
+	deliveriesSettled as settled,
+	knownTypes,
+	packageLoadProblems,
+	paymentExecutionsFor as executionsFor,
+	payThroughSandbox,
+	postForgedAndUnsigned,
+	postToTrigger,
+	pressCredentialTest,
+} from './flow';
 import type { Execution, Stack } from './stack';
 import { eventually, executions, getWorkflow, nodeOutput, startE2eStack } from './stack';
-
-const PAYS = 'DE89370400440532013000';
-const DECLINED = 'DE62370400440532013001';
 
 const CUSTOMER = {
 	firstName: 'Jürgen',
@@ -81,45 +89,17 @@ async function checkoutAndPay(iban: string): Promise<{ token: string; paymentUrl
 	}
 }
 
-async function paymentExecutionsFor(token: string): Promise<Execution[]> {
-	const all = await executions(stack, stack.workflows.payments.id);
-	return all.filter((e) => nodeOutput(e, 'CatalystPay webhook')?.[0]?.payload?.session_token === token);
-}
-
-/** The settled deliveries for a session, with their ids. */
-async function deliveriesSettledWithIds(token: string): Promise<Array<{ id: string; state: string }>> {
-	await deliveriesSettled(token);
-	const res = await fetch(`${stack.sandbox.url}/_sandbox/deliveries`);
-	return ((await res.json()) as Array<{ id: string; session_token: string | null; state: string }>).filter((d) => d.session_token === token);
-}
-
-/** Waits until the sandbox has no delivery for this session in flight, so the count is final. */
-async function deliveriesSettled(token: string): Promise<Array<{ state: string; attempts: Array<{ status: number | null }> }>> {
-	return await eventually(`the sandbox's deliveries for ${token} to settle`, async () => {
-		const res = await fetch(`${stack.sandbox.url}/_sandbox/deliveries`);
-		const deliveries = ((await res.json()) as Array<{ session_token: string | null; state: string; attempts: Array<{ status: number | null }> }>).filter(
-			(d) => d.session_token === token,
-		);
-		return deliveries.length > 0 && deliveries.every((d) => d.state !== 'pending') ? deliveries : undefined;
-	});
-}
+const paymentExecutionsFor = (token: string) => executionsFor(stack, token);
+const deliveriesSettled = (token: string) => settled(stack, token);
 
 describe('n8n with n8n-nodes-catalystpay', () => {
 	test('loads both nodes and the credential, without load errors, and publishes the examples', async () => {
 		// What the editor loads: the node and credential types n8n knows.
-		const nodes = (await stack.editor('GET', '/types/nodes.json')).json as Array<{ name: string }>;
-		const names = new Set(nodes.map((n) => n.name));
-		expect(names).toContain('n8n-nodes-catalystpay.catalystPay');
-		expect(names).toContain('n8n-nodes-catalystpay.catalystPayTrigger');
-		const credentials = (await stack.editor('GET', '/types/credentials.json')).json as Array<{ name: string }>;
-		expect(credentials.map((c) => c.name)).toContain('catalystPayApi');
-
-		const log = stack.n8nOutput();
-		const problems = log
-			.split('\n')
-			.filter((line) => /catalystpay|community package|failed to load|unrecognized (node|credential) type|error loading/i.test(line))
-			.filter((line) => /error|fail|unrecognized|could not/i.test(line));
-		expect(problems).toEqual([]);
+		const { nodes, credentials } = await knownTypes(stack);
+		expect(nodes).toContain('n8n-nodes-catalystpay.catalystPay');
+		expect(nodes).toContain('n8n-nodes-catalystpay.catalystPayTrigger');
+		expect(credentials).toContain('catalystPayApi');
+		expect(packageLoadProblems(stack)).toEqual([]);
 
 		for (const workflow of Object.values(stack.workflows)) {
 			const stored = await stack.api(`/workflows/${workflow.id}`);
@@ -128,23 +108,14 @@ describe('n8n with n8n-nodes-catalystpay', () => {
 	});
 
 	test("the credential's Test button: OK with the sandbox key, an error with a wrong one", async () => {
-		// What the editor does: load the credential (secrets come back redacted) and send it back to
-		// /rest/credentials/test, changed or not; n8n puts the stored secrets in for the redacted ones.
+		// The editor gets the secrets redacted, and sends them back that way.
 		const loaded = await stack.rest('GET', `/credentials/${stack.credential.id}?includeData=true`);
-		expect(loaded.status).toBe(200);
-		const { id, name, type, data } = loaded.json.data;
-		expect(data.apiKey).not.toBe(stack.sandboxConfig.apiKey);
+		expect(loaded.json.data.data.apiKey).not.toBe(stack.sandboxConfig.apiKey);
 
-		const right = await stack.rest('POST', '/credentials/test', { credentials: { id, name, type, data } });
-		expect(right.status).toBe(200);
-		expect(right.json.data).toEqual({ status: 'OK', message: 'Connection successful!' });
-
-		const wrong = await stack.rest('POST', '/credentials/test', {
-			credentials: { id, name, type, data: { ...data, apiKey: 'rk_not_the_sandbox_key_0000' } },
-		});
-		expect(wrong.status).toBe(200);
-		expect(wrong.json.data.status).toBe('Error');
-		expect(wrong.json.data.message).toMatch(/did not accept this API key/);
+		expect(await pressCredentialTest(stack)).toEqual({ status: 'OK', message: 'Connection successful!' });
+		const wrong = await pressCredentialTest(stack, { apiKey: 'rk_not_the_sandbox_key_0000' });
+		expect(wrong.status).toBe('Error');
+		expect(wrong.message).toMatch(/did not accept this API key/);
 	});
 
 	test('a customer checks out and pays; the signed webhook runs "Payment completed" once, confirmed', async () => {
@@ -200,7 +171,7 @@ describe('n8n with n8n-nodes-catalystpay', () => {
 	test('a repeated delivery starts nothing; the memory of it is saved with the workflow', async () => {
 		const { token } = await checkoutAndPay(PAYS);
 		await eventually('the "Payment completed" execution', async () => ((await paymentExecutionsFor(token)).length > 0 ? true : undefined));
-		const [delivery] = await deliveriesSettledWithIds(token);
+		const [delivery] = await deliveriesSettled(token);
 
 		// CatalystPay retries a delivery whose answer it did not get: the sandbox's resend is that.
 		const resent = await fetch(`${stack.sandbox.url}/_sandbox/deliveries/${delivery.id}/resend`, { method: 'POST' });
@@ -247,29 +218,11 @@ describe('n8n with n8n-nodes-catalystpay', () => {
 
 	test('forged, missing and unparseable webhooks are refused and start nothing', async () => {
 		const before = (await executions(stack)).length;
-		const body = JSON.stringify({
-			session_token: 'ps_abc123def456ghi789jkl012mno345',
-			status: 'COMPLETED',
-			order_number: 'ORD-forged',
-			amount: '29.99',
-			currency: 'EUR',
-			email: 'mallory@example.com',
-			customer_name: 'Mallory Müller',
-		});
-		const post = async (payload: string, headers: Record<string, string>) => {
-			const res = await fetch(stack.webhookUrl, {
-				method: 'POST',
-				headers: { 'x-catalystpay-event': 'payment_session.completed', ...headers },
-				body: payload,
-			});
-			return { status: res.status, body: await res.text() };
-		};
+		const post = (payload: string, headers: Record<string, string>) => postToTrigger(stack, payload, headers);
 
-		const forged = await post(body, { 'content-type': 'application/json', 'x-catalystpay-signature': sign(body, 'whsec_not_the_secret') });
+		const { forged, missing } = await postForgedAndUnsigned(stack);
 		expect(forged.status).toBe(401);
 		expect(JSON.parse(forged.body).error).toMatch(/does not match/);
-
-		const missing = await post(body, { 'content-type': 'application/json' });
 		expect(missing.status).toBe(401);
 		expect(JSON.parse(missing.body).error).toMatch(/missing/);
 
@@ -311,25 +264,14 @@ describe('n8n with n8n-nodes-catalystpay', () => {
 	test('after n8n restarts, the same deliveries start nothing again; a new one runs once', async () => {
 		const t0 = Date.now();
 		/** A session paid on the hosted page (the sandbox then delivers its webhook to n8n). */
-		const pay = async (iban: string, n: number) => {
-			const { session_token } = await createSessionViaApi(stack.sandbox, {
-				first_name: 'Jürgen',
-				last_name: 'Müller',
-				email: `restart-${n}@example.com`,
-				country: 'DE',
-			});
-			const paid = await payOnHostedPage(stack.sandbox, session_token, iban);
-			await paid.text();
-			expect(paid.status).toBe(303);
-			return session_token;
-		};
+		const pay = (iban: string, n: number) => payThroughSandbox(stack, iban, `restart-${n}@example.com`);
 		const tokens = [await pay(PAYS, 1), await pay(DECLINED, 2), await pay(PAYS, 3)];
 		for (const token of tokens) {
 			await eventually(`the execution for ${token}`, async () => ((await paymentExecutionsFor(token)).length === 1 ? true : undefined));
 		}
 		const delivered: Array<{ token: string; delivery: Delivery }> = [];
 		for (const token of tokens) {
-			const [{ id }] = await deliveriesSettledWithIds(token);
+			const [{ id }] = await deliveriesSettled(token);
 			delivered.push({ token, delivery: stack.sandbox.store.deliveries.get(id) as Delivery });
 		}
 

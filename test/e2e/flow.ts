@@ -1,0 +1,99 @@
+/**
+ * What the end-to-end tests on every n8n version do to the package and read back: the types n8n
+ * loaded, the credential's Test button, payments from the sandbox and their executions, refused
+ * deliveries. Outcomes come from n8n itself (its REST and public API) and the sandbox's records.
+ */
+import { sign } from '../../lib/signature';
+import type { Delivery } from '../../sandbox/src';
+import { createSessionViaApi, payOnHostedPage } from '../helpers/sandbox';
+import type { Execution, Stack } from './stack';
+import { eventually, executions, nodeOutput } from './stack';
+
+export const PAYS = 'DE89370400440532013000';
+export const DECLINED = 'DE62370400440532013001';
+
+/** The node and credential types n8n hands the editor. */
+export async function knownTypes(stack: Stack): Promise<{ nodes: string[]; credentials: string[] }> {
+	const nodes = (await stack.editor('GET', '/types/nodes.json')).json as Array<{ name: string }>;
+	const credentials = (await stack.editor('GET', '/types/credentials.json')).json as Array<{ name: string }>;
+	return { nodes: nodes.map((n) => n.name), credentials: credentials.map((c) => c.name) };
+}
+
+/**
+ * Lines of n8n's output that tell of trouble loading this package. Quoted text (a workflow's name,
+ * such as "Payment completed or failed") is no evidence of trouble.
+ */
+export function packageLoadProblems(stack: Stack): string[] {
+	return stack
+		.n8nOutput()
+		.split('\n')
+		.filter((line) => /catalystpay|community package|failed to load|unrecognized (node|credential) type|error loading/i.test(line))
+		.filter((line) => /error|fail|unrecognized|could not/i.test(line.replace(/"[^"]*"/g, '""')));
+}
+
+/**
+ * The credential's Test button, as the editor presses it: load the credential (secrets come back
+ * redacted) and send it back to /rest/credentials/test with `changes`; n8n puts the stored secrets
+ * in for the redacted ones. Returns n8n's answer ({ status: 'OK' | 'Error', message }).
+ */
+export async function pressCredentialTest(stack: Stack, changes: Record<string, string> = {}): Promise<{ status: string; message: string }> {
+	const loaded = await stack.rest('GET', `/credentials/${stack.credential.id}?includeData=true`);
+	if (loaded.status !== 200) throw new Error(`GET /rest/credentials/${stack.credential.id}: ${loaded.status} ${loaded.text}`);
+	const { id, name, type, data } = loaded.json.data;
+	const res = await stack.rest('POST', '/credentials/test', { credentials: { id, name, type, data: { ...data, ...changes } } });
+	if (res.status !== 200) throw new Error(`POST /rest/credentials/test: ${res.status} ${res.text}`);
+	return res.json.data;
+}
+
+/** The "payment events" example's executions whose trigger output is about this session. */
+export async function paymentExecutionsFor(stack: Stack, token: string): Promise<Execution[]> {
+	const all = await executions(stack, stack.workflows.payments.id);
+	return all.filter((e) => nodeOutput(e, 'CatalystPay webhook')?.[0]?.payload?.session_token === token);
+}
+
+/** The sandbox's deliveries for a session, once none is in flight (so a count is final). */
+export async function deliveriesSettled(stack: Stack, token: string): Promise<Delivery[]> {
+	return await eventually(`the sandbox's deliveries for ${token} to settle`, async () => {
+		const res = await fetch(`${stack.sandbox.url}/_sandbox/deliveries`);
+		const deliveries = ((await res.json()) as Delivery[]).filter((d) => d.session_token === token);
+		return deliveries.length > 0 && deliveries.every((d) => d.state !== 'pending') ? deliveries : undefined;
+	});
+}
+
+/**
+ * A real checkout without a browser: a session created through the sandbox's API, as a shop's server
+ * would, and paid on the hosted page with `iban`; the sandbox then delivers its signed webhook to n8n.
+ */
+export async function payThroughSandbox(stack: Stack, iban: string, email: string): Promise<string> {
+	const { session_token } = await createSessionViaApi(stack.sandbox, { first_name: 'Jürgen', last_name: 'Müller', email, country: 'DE' });
+	const paid = await payOnHostedPage(stack.sandbox, session_token, iban);
+	await paid.text();
+	if (paid.status !== 303) throw new Error(`the hosted page answered ${paid.status} to the payment of ${session_token}`);
+	return session_token;
+}
+
+/** Posts to the CatalystPay Trigger's production URL as CatalystPay would (event header included). */
+export async function postToTrigger(stack: Stack, body: string, headers: Record<string, string>): Promise<{ status: number; body: string }> {
+	const res = await fetch(stack.webhookUrl, {
+		method: 'POST',
+		headers: { 'x-catalystpay-event': 'payment_session.completed', ...headers },
+		body,
+	});
+	return { status: res.status, body: await res.text() };
+}
+
+/** A completed payment that CatalystPay never sent: signed with a wrong secret, and not signed at all. */
+export async function postForgedAndUnsigned(stack: Stack): Promise<{ forged: { status: number; body: string }; missing: { status: number; body: string } }> {
+	const body = JSON.stringify({
+		session_token: 'ps_abc123def456ghi789jkl012mno345',
+		status: 'COMPLETED',
+		order_number: 'ORD-forged',
+		amount: '29.99',
+		currency: 'EUR',
+		email: 'mallory@example.com',
+		customer_name: 'Mallory Müller',
+	});
+	const forged = await postToTrigger(stack, body, { 'content-type': 'application/json', 'x-catalystpay-signature': sign(body, 'whsec_not_the_secret') });
+	const missing = await postToTrigger(stack, body, { 'content-type': 'application/json' });
+	return { forged, missing };
+}
