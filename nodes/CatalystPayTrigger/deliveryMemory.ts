@@ -10,9 +10,10 @@
  * n8n saves static data only when it changed during the execution (webhook-time changes are lost in
  * n8n 2.x, and a queue-mode worker loads its own copy), and it saves the whole object: the last
  * execution to finish wins. So the trigger records each delivery again while its execution runs (see
- * execute.ts), every write carries the deliveries this process recorded recently too, and each new
- * record is also written into the static data of this process's other executions that may still be
- * saved: whichever of them finishes last, its save holds every delivery this process recorded.
+ * execute.ts), and the static data of every execution that records one points at one object per
+ * workflow and process, which holds every delivery this process recorded or loaded. n8n serializes
+ * static data when it saves it, so whichever execution finishes last saves all of them; and a
+ * delivery costs one insertion, not a copy of the whole memory.
  */
 import { createHash } from 'node:crypto';
 import type { IDataObject } from 'n8n-workflow';
@@ -24,15 +25,10 @@ const MAX_IN_PROCESS = 20_000;
 const MAX_PERSISTED = 1_000;
 
 const inProcess = new Map<string, Map<string, number>>();
-/** Per scope, the deliveries this process committed most recently (oldest first), merged into every save. */
-const recentlyCommitted = new Map<string, Map<string, number>>();
-/**
- * Per scope, the static data of this process's recent executions, newest last. Weak: an execution
- * that ended is not kept alive. Writing into one that n8n already saved is harmless.
- */
-const liveStaticData = new Map<string, Array<WeakRef<IDataObject>>>();
-/** More than n8n runs at once in one process by default (a worker runs 10), so none still running is missed. */
-const MAX_LIVE = 64;
+/** Per scope, the deliveries to save (key -> expiry), shared by the static data of its executions. */
+const recorded = new Map<string, Record<string, number>>();
+/** Trimmed back to MAX_PERSISTED only when this many more have gathered, so trimming is rare. */
+const TRIM_SLACK = 100;
 
 export type Claim = 'new' | 'duplicate' | 'in-progress';
 
@@ -90,40 +86,31 @@ export function commit(scope: string, key: string, staticData: IDataObject, wind
 	memory.delete(key);
 	memory.set(key, expires);
 
-	let recent = recentlyCommitted.get(scope);
-	if (!recent) {
-		recent = new Map();
-		recentlyCommitted.set(scope, recent);
+	let deliveries = recorded.get(scope);
+	if (!deliveries) {
+		deliveries = {};
+		recorded.set(scope, deliveries);
 	}
-	recent.delete(key);
-	recent.set(key, expires);
-	for (const oldest of recent.keys()) {
-		if (recent.size <= MAX_PERSISTED) break;
-		recent.delete(oldest);
+	// What another process saved, as loaded with this execution's workflow.
+	for (const [storedKey, storedExpiry] of Object.entries(persisted(staticData))) {
+		if (typeof storedExpiry === 'number' && storedExpiry > now && !(deliveries[storedKey] >= storedExpiry)) deliveries[storedKey] = storedExpiry;
 	}
-
-	let live = liveStaticData.get(scope);
-	if (!live) {
-		live = [];
-		liveStaticData.set(scope, live);
-	}
-	const others = live.map((ref) => ref.deref()).filter((data): data is IDataObject => data !== undefined && data !== staticData);
-	writeDeliveries(staticData, recent, now);
-	const added = new Map([[key, expires]]);
-	for (const data of others) writeDeliveries(data, added, now);
-	live.splice(0, live.length, ...[...others, staticData].slice(-MAX_LIVE).map((data) => new WeakRef(data)));
+	delete deliveries[key];
+	deliveries[key] = expires;
+	if (Object.keys(deliveries).length > MAX_PERSISTED + TRIM_SLACK) trim(deliveries, now);
+	// Assigned, not changed in place: n8n marks static data changed (and saves it) only when one of
+	// the node's own properties is set.
+	staticData.recentDeliveries = deliveries;
 }
 
-function writeDeliveries(staticData: IDataObject, deliveries: Map<string, number>, now: number): void {
-	const merged = new Map<string, number>();
-	for (const [storedKey, storedExpiry] of Object.entries(persisted(staticData))) {
-		if (typeof storedExpiry === 'number' && storedExpiry > now) merged.set(storedKey, storedExpiry);
-	}
-	for (const [recentKey, recentExpiry] of deliveries) {
-		if (recentExpiry > now) merged.set(recentKey, Math.max(recentExpiry, merged.get(recentKey) ?? 0));
-	}
-	const kept = merged.size > MAX_PERSISTED ? [...merged].sort((a, b) => a[1] - b[1]).slice(-MAX_PERSISTED) : [...merged];
-	// Assigned whole, never changed in place: n8n saves static data only when one of the node's
-	// own properties is set, and does not see changes inside a nested object.
-	staticData.recentDeliveries = Object.fromEntries(kept);
+/** Keeps the MAX_PERSISTED deliveries that expire last. */
+function trim(deliveries: Record<string, number>, now: number): void {
+	const kept = new Set(
+		Object.entries(deliveries)
+			.filter(([, expiry]) => expiry > now)
+			.sort((a, b) => b[1] - a[1])
+			.slice(0, MAX_PERSISTED)
+			.map(([key]) => key),
+	);
+	for (const key of Object.keys(deliveries)) if (!kept.has(key)) delete deliveries[key];
 }

@@ -57,3 +57,19 @@ test('different workflows (scopes) never write into each other', () => {
 	expect(deliveriesIn(saved(one.workflow))).toEqual(['delivery-one']);
 	expect(deliveriesIn(saved(two.workflow))).toEqual(['delivery-two']);
 });
+
+test('bounded: a flood of distinct deliveries keeps the newest (1,000 to 1,100), never all', () => {
+	const scope = `flood-${Date.now()}`;
+	const now = Date.now();
+	let run = execution();
+	for (let i = 0; i < 1_250; i++) {
+		// Each execution starts from what the previous one saved, as in n8n.
+		run = execution(saved(run.workflow) ?? {});
+		commit(scope, `delivery-${i}`, run.nodeData, WINDOW, now + i);
+	}
+	const kept = deliveriesIn(saved(run.workflow));
+	expect(kept.length).toBeGreaterThanOrEqual(1_000);
+	expect(kept.length).toBeLessThanOrEqual(1_100);
+	expect(kept).toContain('delivery-1249');
+	expect(kept).not.toContain('delivery-0');
+});
