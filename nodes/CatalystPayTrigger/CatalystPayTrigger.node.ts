@@ -25,7 +25,8 @@ export class CatalystPayTrigger implements INodeType {
 		description: 'Starts the workflow when CatalystPay sends a signed webhook, such as a completed payment',
 		defaults: { name: 'CatalystPay Trigger' },
 		inputs: [],
-		outputs: [NodeConnectionTypes.Main],
+		// A second output, Refused, only when the user turns it on (existing workflows keep one output).
+		outputs: `={{ $parameter.refusedOutput ? [{ "type": "${NodeConnectionTypes.Main}", "displayName": "Delivery" }, { "type": "${NodeConnectionTypes.Main}", "displayName": "Refused" }] : ["${NodeConnectionTypes.Main}"] }}`,
 		credentials: [{ name: 'catalystPayApi', required: true }],
 		webhooks: [
 			{
@@ -78,6 +79,22 @@ export class CatalystPayTrigger implements INodeType {
 				default: true,
 				description:
 					"Whether to read the session from CatalystPay before starting, and start only if its status matches the webhook's (the integration guide's last step). When it does not match (yet), CatalystPay is told to retry later. Needs session_token among the payload's fields.",
+			},
+			{
+				displayName: 'Output Refused Deliveries',
+				name: 'refusedOutput',
+				type: 'boolean',
+				default: false,
+				description:
+					"Whether refused deliveries (wrong signature, missing session_token, ...) start an execution on a second output, Refused, with the reason and what to check, so you can be alerted. At most 5 per minute; the next one says how many were refused in between. Every refusal is also in n8n's log.",
+			},
+			{
+				displayName:
+					'Refused runs with a wrong or missing signature carry no payload and prove nothing: anyone can send one. Use them to alert, never to act on an order.',
+				name: 'refusedNotice',
+				type: 'notice',
+				default: '',
+				displayOptions: { show: { refusedOutput: [true] } },
 			},
 			{
 				displayName: 'Options',

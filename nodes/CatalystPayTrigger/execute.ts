@@ -1,6 +1,7 @@
 /**
- * The trigger's part of the execution itself: the items webhook() emitted pass through unchanged,
- * and each delivery is recorded in the workflow's static data once more.
+ * The trigger's part of the execution itself: the items webhook() emitted pass through unchanged
+ * (deliveries on the first output, refused ones on the Refused output), and each delivery is
+ * recorded in the workflow's static data once more.
  *
  * Why again: n8n (2.x) loses static data written in webhook(). It rebuilds the workflow over the
  * same static data before running it, which resets n8n's "changed" mark, so nothing is saved; and a
@@ -16,7 +17,10 @@ import { commit } from './deliveryMemory';
 import { deliveryScope, repeatWindowMs } from './webhook';
 
 export async function recordDeliveries(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
-	const items = this.getInputData();
+	const items = this.getInputData(0) ?? [];
+	const outputs = [items];
+	// With the Refused output on, webhook() put refused deliveries on input 1: they pass to output 1.
+	if (this.getNodeParameter('refusedOutput', 0, false) as boolean) outputs.push(refusedInput(this));
 	const windowMs = items.length > 0 ? repeatWindowMs(this.getNodeParameter('options', 0, {})) : 0;
 	if (windowMs > 0) {
 		const staticData = this.getWorkflowStaticData('node');
@@ -26,5 +30,14 @@ export async function recordDeliveries(this: IExecuteFunctions): Promise<INodeEx
 			if (typeof deliveryId === 'string' && deliveryId !== '') commit(scope, deliveryId, staticData, windowMs);
 		}
 	}
-	return [items];
+	return outputs;
+}
+
+function refusedInput(context: IExecuteFunctions): INodeExecutionData[] {
+	try {
+		return context.getInputData(1) ?? [];
+	} catch {
+		// n8n had no second list: nothing was refused in this execution.
+		return [];
+	}
 }

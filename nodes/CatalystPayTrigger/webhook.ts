@@ -1,16 +1,22 @@
 /**
  * What happens to one delivery: verify -> filter -> (confirm) -> emit. Anything refused is answered
- * here through the response object and returns `noWebhookResponse`, so n8n starts no execution.
+ * here through the response object and returns `noWebhookResponse`, so n8n starts no execution on
+ * the main output (only, when the user turned it on, one on the Refused output: see refusals.ts).
  */
 import type { IDataObject, IExecuteFunctions, IWebhookFunctions, IWebhookResponseData } from 'n8n-workflow';
 
 import { catalystPayRequest } from '../../lib/api';
 import { CatalystPayApiError } from '../../lib/apiError';
 import { CREDENTIAL_TYPE, readCredentials, signingSecrets } from '../../lib/credentials';
-import { checkSignature, EVENT_HEADER, SIGNATURE_HEADER } from '../../lib/signature';
+import { checkSignature, EVENT_HEADER, SIGNATURE_HEADER, type SignatureFailure } from '../../lib/signature';
+import { diagnoseMismatch, reencodingHint } from '../../lib/signatureDiagnosis';
 import { parseSessionToken } from '../../lib/validate';
 import { claim, commit, deliveryKey, release } from './deliveryMemory';
 import { isSelected, selectedEvents, STATUS_FOR_EVENT } from './events';
+import { type DeliveryFacts, logRefusal, type Refusal, refusedItem } from './refusals';
+
+/** CatalystPay's id of a delivery attempt, when it sends one: logged with a refusal, never trusted for anything. */
+const DELIVERY_HEADER = 'x-catalystpay-delivery';
 
 export const DEFAULT_REPEAT_WINDOW_MINUTES = 1440;
 
@@ -77,30 +83,110 @@ function parsePayload(rawBody: Buffer): unknown {
 	}
 }
 
+/** Why a signature check failed, as a refusal: the answer, and the likely cause for the owner. */
+function signatureRefusal(
+	context: IWebhookFunctions,
+	failure: { reason: SignatureFailure; detail?: string },
+	rawBody: Buffer,
+	secrets: string[],
+): Refusal {
+	switch (failure.reason) {
+		case 'no-secret':
+			// 5xx, so CatalystPay keeps the delivery and retries once the secret is in place.
+			return {
+				reason: 'no-secret',
+				status: 500,
+				error: 'The CatalystPay credential has no webhook signing secret, so no webhook is accepted. Add the secret from your CatalystPay webhook profile.',
+				hint: "Open the trigger's CatalystPay credential and paste the signing secret from your CatalystPay webhook profile.",
+			};
+		case 'not-json':
+			return {
+				reason: 'not-json',
+				status: 400,
+				error: 'The body is not JSON',
+				// Where the parser stopped; in the answer only (it may quote the body, which is never logged).
+				detail: failure.detail ?? null,
+				hint:
+					reencodingHint(rawBody, header(context, 'content-type'), header(context, 'content-encoding')) ??
+					'CatalystPay sends JSON. The sender is not CatalystPay, or something on the way (a proxy, a form encoder) changed the body.',
+			};
+		case 'missing-signature':
+			return {
+				reason: 'missing-signature',
+				status: 401,
+				error: 'The X-CatalystPay-Signature header is missing',
+				hint: 'CatalystPay signs every delivery. The sender is not CatalystPay, or a proxy on the way dropped the header. To send one by hand, sign the body as the README shows.',
+			};
+		case 'malformed-signature':
+			return {
+				reason: 'malformed-signature',
+				status: 401,
+				error: 'The X-CatalystPay-Signature is not 64 hexadecimal digits (an HMAC-SHA256)',
+				hint: 'CatalystPay sends a bare hex HMAC-SHA256. The sender is not CatalystPay, or a proxy on the way changed the header.',
+			};
+		default: {
+			const diagnosis = diagnoseMismatch({
+				body: rawBody,
+				signature: header(context, SIGNATURE_HEADER) ?? '',
+				secrets,
+				contentEncoding: header(context, 'content-encoding'),
+				contentType: header(context, 'content-type'),
+				hasPreviousSecret: secrets.length > 1,
+			});
+			return {
+				reason: 'signature-mismatch',
+				status: 401,
+				error: 'The X-CatalystPay-Signature does not match the body',
+				hint: diagnosis.hint,
+				answerable: diagnosis.answerable,
+			};
+		}
+	}
+}
+
+/**
+ * Answers a refused delivery, logs it (bounded per node), and with the Refused output on starts an
+ * execution there (also bounded). The hint goes into the answer only where it tells a forger nothing.
+ */
+function refuse(context: IWebhookFunctions, refusal: Refusal, rawBody: Buffer | undefined): IWebhookResponseData {
+	const scope = deliveryScope(context);
+	const facts: DeliveryFacts = {
+		event: header(context, EVENT_HEADER)?.trim() ?? '',
+		bodyBytes: rawBody?.byteLength ?? 0,
+		deliveryHeader: header(context, DELIVERY_HEADER),
+		headers: context.getHeaderData() as IDataObject,
+		receivedAt: new Date().toISOString(),
+	};
+	logRefusal(context, scope, refusal, facts);
+	const body: IDataObject = { error: refusal.error };
+	if (refusal.detail !== undefined) body.detail = refusal.detail;
+	if (refusal.answerable !== false) body.hint = refusal.hint;
+	answer(context, refusal.status, body);
+	if (!(context.getNodeParameter('refusedOutput', false) as boolean)) return { noWebhookResponse: true };
+	const item = refusedItem(scope, refusal, facts);
+	return item ? { noWebhookResponse: true, workflowData: [[], [item]] } : { noWebhookResponse: true };
+}
+
 export async function handleDelivery(this: IWebhookFunctions): Promise<IWebhookResponseData> {
 	const request = this.getRequestObject();
 	const rawBody: unknown = (request as { rawBody?: unknown }).rawBody;
 	if (!Buffer.isBuffer(rawBody)) {
 		// Verifying a re-serialized body would be wrong for floats, big numbers and key order.
-		return answer(this, 500, { error: 'n8n did not keep the raw request body, so the signature cannot be checked' });
+		return refuse(
+			this,
+			{
+				reason: 'no-raw-body',
+				status: 500,
+				error: 'n8n did not keep the raw request body, so the signature cannot be checked',
+				hint: 'This n8n did not hand the trigger the request body as received. Report it with your n8n version.',
+			},
+			undefined,
+		);
 	}
 
-	const check = checkSignature(rawBody, header(this, SIGNATURE_HEADER), await secretsFor(this));
-	if (!check.valid) {
-		switch (check.reason) {
-			case 'no-secret':
-				// 5xx, so CatalystPay keeps the delivery and retries once the secret is in place.
-				return answer(this, 500, {
-					error: 'The CatalystPay credential has no webhook signing secret, so no webhook is accepted. Add the secret from your CatalystPay webhook profile.',
-				});
-			case 'not-json':
-				return answer(this, 400, { error: 'The body is not JSON', detail: check.detail ?? null });
-			case 'missing-signature':
-				return answer(this, 401, { error: 'The X-CatalystPay-Signature header is missing' });
-			default:
-				return answer(this, 401, { error: 'The X-CatalystPay-Signature does not match the body' });
-		}
-	}
+	const secrets = await secretsFor(this);
+	const check = checkSignature(rawBody, header(this, SIGNATURE_HEADER), secrets);
+	if (!check.valid) return refuse(this, signatureRefusal(this, check, rawBody, secrets), rawBody);
 
 	const event = header(this, EVENT_HEADER)?.trim() ?? '';
 	const events = selectedEvents(
@@ -138,7 +224,7 @@ export async function handleDelivery(this: IWebhookFunctions): Promise<IWebhookR
 		});
 		if ('refusal' in confirmation) {
 			release(scope, key);
-			return confirmation.refusal;
+			return refuse(this, confirmation.refusal, rawBody);
 		}
 		output.session = confirmation.session;
 	}
@@ -155,14 +241,17 @@ async function confirmSession(
 	context: IWebhookFunctions,
 	event: string,
 	payload: unknown,
-): Promise<{ session: IDataObject } | { refusal: IWebhookResponseData }> {
+): Promise<{ session: IDataObject } | { refusal: Refusal }> {
 	const fields = (payload ?? {}) as IDataObject;
 	const parsed = parseSessionToken(typeof fields.session_token === 'string' ? fields.session_token : '');
 	if ('problem' in parsed) {
 		return {
-			refusal: answer(context, 422, {
+			refusal: {
+				reason: 'no-session-token',
+				status: 422,
 				error: 'Confirm Session Status needs session_token in the payload: add it to the fields your CatalystPay webhook profile maps',
-			}),
+				hint: "Add session_token to the fields your CatalystPay webhook profile maps, or turn off the trigger's Confirm Session Status.",
+			},
 		};
 	}
 	let session: IDataObject;
@@ -180,19 +269,30 @@ async function confirmSession(
 		// An unknown session means a wrong environment (Base URL) rather than a passing fault: say so.
 		const unknown = error instanceof CatalystPayApiError && error.apiFailure.statusCode === 404;
 		return {
-			refusal: answer(context, unknown ? 422 : 503, {
-				error: unknown
-					? `CatalystPay has no session ${parsed.token}: check that the credential's Base URL is the environment that sends these webhooks`
-					: `Could not confirm the session with CatalystPay: ${(error as Error).message}. Retry later.`,
-			}),
+			refusal: unknown
+				? {
+						reason: 'unknown-session',
+						status: 422,
+						error: `CatalystPay has no session ${parsed.token}: check that the credential's Base URL is the environment that sends these webhooks`,
+						hint: "The credential's Base URL points at a different CatalystPay environment (sandbox or production) than the one sending these webhooks.",
+					}
+				: {
+						reason: 'confirmation-failed',
+						status: 503,
+						error: `Could not confirm the session with CatalystPay: ${(error as Error).message}. Retry later.`,
+						hint: "CatalystPay retries the delivery. If this keeps happening, check the credential's API key and Base URL (the credential's Test button tells).",
+					},
 		};
 	}
 	const claimed = typeof fields.status === 'string' ? fields.status : STATUS_FOR_EVENT[event];
 	if (claimed !== undefined && session.status !== claimed) {
 		return {
-			refusal: answer(context, 409, {
+			refusal: {
+				reason: 'status-mismatch',
+				status: 409,
 				error: `CatalystPay has this session as ${String(session.status)}, the webhook says ${claimed}. Retry later.`,
-			}),
+				hint: 'Usually passing: CatalystPay retries once the session has its final status. If it never does, the delivery may be replayed from an older state.',
+			},
 		};
 	}
 	return { session };
