@@ -9,6 +9,7 @@ import { createHmac } from 'node:crypto';
 
 import { sign } from '../../lib/signature';
 import { guideCanonical } from '../helpers/guideSample';
+import { createSessionViaApi } from '../helpers/sandbox';
 import type { Execution, Stack } from './stack';
 import { addWorkflow, countExecutions, eventually, executions, nodeOutput, startE2eStack } from './stack';
 
@@ -152,18 +153,22 @@ describe('refused deliveries in n8n', () => {
 		timings.signature = Date.now() - t0;
 	}, 10 * 60 * 1000);
 
-	test('body and session refusals: a re-encoded body, not JSON, no session_token, an unknown session', async () => {
+	test('body and session refusals: a re-encoded body, not JSON, no session_token, an unknown session, a status CatalystPay does not have yet', async () => {
 		const t0 = Date.now();
 		const { id, url } = await triggerWorkflow({ refusedOutput: true, confirmSessionStatus: true });
 		// "Müller" re-encoded to Latin-1 on the way: no longer UTF-8, so not JSON as CatalystPay signs it.
 		const latin1 = Buffer.from(body(), 'latin1');
 		const noToken = JSON.stringify({ status: 'COMPLETED', customer_name: `${BODY_MARKER}` });
 		const unknown = body({ session_token: 'ps_zzzzzzzzzzzzzzzzzzzzzzzzzzzzzz' });
+		// A real session, created but not paid: the webhook's COMPLETED is not what CatalystPay has.
+		const { session_token: pending } = await createSessionViaApi(stack.sandbox);
+		const early = body({ session_token: pending });
 		const cases = [
 			{ reason: 'not-json', payload: latin1, headers: { 'x-catalystpay-signature': sign(body(), secret) }, status: 400, hint: /not UTF-8/ },
 			{ reason: 'not-json', payload: `not json ${BODY_MARKER}`, headers: { 'content-type': 'text/plain', 'x-catalystpay-signature': 'a'.repeat(64) }, status: 400, hint: /sends JSON/ },
 			{ reason: 'no-session-token', payload: noToken, headers: { 'x-catalystpay-signature': sign(noToken, secret) }, status: 422, hint: /session_token/ },
 			{ reason: 'unknown-session', payload: unknown, headers: { 'x-catalystpay-signature': sign(unknown, secret) }, status: 422, hint: /Base URL/ },
+			{ reason: 'status-mismatch', payload: early, headers: { 'x-catalystpay-signature': sign(early, secret) }, status: 409, hint: /retries/ },
 		];
 		for (const c of cases) {
 			const answer = await send(url, c.payload, c.headers);
