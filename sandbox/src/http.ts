@@ -14,6 +14,42 @@ export async function readBody(req: IncomingMessage, limit: number): Promise<Buf
 	return Buffer.concat(chunks);
 }
 
+/**
+ * A JSON body as CatalystPay's API reads it (Python's json.loads on the bytes): strictly UTF-8. A
+ * byte that is not UTF-8 is an error, not a U+FFFD in the customer's name. Throws a SyntaxError with
+ * the message Python gives, as the JSON parse errors do.
+ */
+export function parseJsonBody(raw: Buffer): unknown {
+	if (raw[0] === 0xef && raw[1] === 0xbb && raw[2] === 0xbf) throw new SyntaxError('Unexpected UTF-8 BOM (decode using utf-8-sig)');
+	let text: string;
+	try {
+		text = new TextDecoder('utf-8', { fatal: true }).decode(raw);
+	} catch {
+		const at = firstNonUtf8Byte(raw);
+		const lead = raw[at];
+		const width = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : 2;
+		const why = lead < 0xc2 || lead > 0xf4 ? 'invalid start byte' : at + width > raw.length ? 'unexpected end of data' : 'invalid continuation byte';
+		throw new SyntaxError(`'utf-8' codec can't decode byte 0x${lead.toString(16).padStart(2, '0')} in position ${at}: ${why}`);
+	}
+	return JSON.parse(text) as unknown;
+}
+
+/** Where a byte sequence stops being UTF-8 (for the error message only). */
+function firstNonUtf8Byte(raw: Buffer): number {
+	const decoder = new TextDecoder('utf-8', { fatal: true });
+	let good = 0;
+	while (good < raw.length) {
+		const width = raw[good] < 0x80 ? 1 : raw[good] >= 0xf0 ? 4 : raw[good] >= 0xe0 ? 3 : 2;
+		try {
+			decoder.decode(raw.subarray(good, good + width));
+		} catch {
+			return good;
+		}
+		good += width;
+	}
+	return Math.max(0, raw.length - 1);
+}
+
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
 	const text = JSON.stringify(body);
 	res.writeHead(status, {

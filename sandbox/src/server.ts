@@ -12,7 +12,7 @@ import { publicUrlOf } from './config';
 import { FaultInjector } from './faults';
 import type { FaultSettings } from './faults';
 import { renderFailedPage, renderNotFoundPage, renderPaidPage, renderPaymentPage } from './hostedPage';
-import { BodyTooLarge, readBody, redirect, sendHtml, sendJson, withQuery } from './http';
+import { BodyTooLarge, parseJsonBody, readBody, redirect, sendHtml, sendJson, withQuery } from './http';
 import { checkIban, maskIban, TEST_IBANS } from './iban';
 import type { Campaign, Session } from './model';
 import { newOrderNumber, newSession, publicSession, validateCreate } from './sessions';
@@ -158,7 +158,7 @@ export async function startSandbox(config: SandboxConfig, log: (line: string) =>
 					return respond(415, { detail: `Unsupported media type "${type}" in request.` });
 				}
 				try {
-					body = JSON.parse(raw.toString('utf8'));
+					body = parseJsonBody(raw);
 				} catch (error) {
 					return respond(400, { detail: `JSON parse error - ${(error as Error).message}` });
 				}
@@ -253,8 +253,8 @@ export async function startSandbox(config: SandboxConfig, log: (line: string) =>
 	async function admin(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
 		const parts = path.split('/').filter(Boolean).slice(1);
 		const json = async (): Promise<Record<string, unknown>> => {
-			const raw = (await readBody(req, API_BODY_LIMIT)).toString('utf8');
-			return raw.trim() === '' ? {} : (JSON.parse(raw) as Record<string, unknown>);
+			const raw = await readBody(req, API_BODY_LIMIT);
+			return raw.toString('latin1').trim() === '' ? {} : (parseJsonBody(raw) as Record<string, unknown>);
 		};
 		const [section, id, action] = parts;
 		try {

@@ -173,6 +173,20 @@ test('the API answers like CatalystPay: methods, paths and bodies it does not ta
 		expect(broken.status).toBe(400);
 		expect(((await broken.json()) as { detail: string }).detail).toMatch(/JSON parse error/);
 		expect((await call('POST', '/api/v1/payment-sessions/', 'a=b', 'application/x-www-form-urlencoded')).status).toBe(415);
+		// Not UTF-8 (a Latin-1 "ü"): refused as Python's json.loads refuses it, and nothing is stored.
+		const before = sandbox.store.sessions.size;
+		const latin1 = Buffer.from(JSON.stringify({ campaign_id: sandbox.config.campaigns[0].id, lead: { first_name: 'Jürgen', last_name: 'Müller', email: 'j@example.com', country: 'DE' } }), 'latin1');
+		const notUtf8 = await fetch(`${sandbox.url}/api/v1/payment-sessions/`, {
+			method: 'POST',
+			headers: { authorization: `Bearer ${sandbox.config.apiKey}`, 'content-type': 'application/json' },
+			body: latin1,
+		});
+		expect(notUtf8.status).toBe(400);
+		expect(((await notUtf8.json()) as { detail: string }).detail).toBe(`JSON parse error - 'utf-8' codec can't decode byte 0xfc in position ${latin1.indexOf(0xfc)}: invalid start byte`);
+		expect(sandbox.store.sessions.size).toBe(before);
+		const bom = await call('POST', '/api/v1/payment-sessions/', '\ufeff{}');
+		expect(bom.status).toBe(400);
+		expect(((await bom.json()) as { detail: string }).detail).toMatch(/BOM/);
 		const noKey = await fetch(`${sandbox.url}/api/v1/payment-sessions/`, { method: 'POST' });
 		expect(noKey.status).toBe(401);
 		expect(await noKey.json()).toEqual({ detail: 'Authentication credentials were not provided.' });
