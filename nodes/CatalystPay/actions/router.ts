@@ -1,4 +1,4 @@
-import type { IDataObject, IExecuteFunctions, INode, INodeExecutionData, JsonObject } from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions, INode, INodeExecutionData } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
 import { isRunningAsTool } from '../../../lib/apiError';
@@ -16,9 +16,15 @@ const operations: Record<string, Record<string, Operation>> = {
 	},
 };
 
-/** Our errors are already n8n's; anything else (a bug) still reaches the user as a node error. */
+/**
+ * Our errors are already n8n's: rethrown as they are, with the item they belong to (as n8n's own
+ * routers do). Anything else (a bug) still reaches the user as a node error.
+ */
 function asNodeError(node: INode, error: unknown, itemIndex: number): NodeApiError | NodeOperationError {
-	if (error instanceof NodeApiError) return new NodeApiError(node, error as unknown as JsonObject);
+	if (error instanceof NodeApiError || error instanceof NodeOperationError) {
+		error.context.itemIndex = itemIndex;
+		return error;
+	}
 	return new NodeOperationError(node, error as Error, { itemIndex });
 }
 
