@@ -1,5 +1,5 @@
 /**
- * Benchmark 2 of issue 5: the CatalystPay node creating 1,000 payment sessions inside n8n's own
+ * Benchmark: the CatalystPay node creating 1,000 payment sessions inside n8n's own
  * engine (n8n-core's WorkflowExecute, test/helpers/n8nEngine.ts) against the sandbox with 50 ms
  * added to every API answer. Measured side by side in one run:
  *   - concurrency 10 against the ideal, 1,000 x 50 ms / 10 = 5 s (target: within 1.25x);

@@ -2,7 +2,7 @@
 /**
  * npm run bench: the benchmarks, one after another, each in a process of its own so
  * that one's memory and event loop do not colour the next's figures.
- *   1. verification       bench/verification.mjs     (verifySignature vs the guide's sample vs one HMAC)
+ *   1. verification       bench/verification.mjs     (verifySignature vs the integration guide's sample vs one HMAC)
  *   2. batch create       bench/batch-create.ts      (compiled here into bench/dist/ with bench/tsconfig.json)
  *   3. webhook throughput bench/webhook-throughput.mjs (a real n8n with the packed package)
  *   4. queue mode         bench/queue-throughput.mjs   (n8n in queue mode, 1 and 2 webhook processes, nginx routing)

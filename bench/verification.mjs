@@ -20,7 +20,7 @@ const { verifySignature, sign } = require(join(here, '..', 'dist', 'index.js'));
 const rounds = Number(process.argv[process.argv.indexOf('--rounds') + 1]) || 15;
 const SECRET = 'whsec_sandbox_9f8e7d6c5b4a3928170615';
 
-// The guide's sample, verbatim but for the name.
+// The JavaScript sample of CatalystPay's integration guide, verbatim but for the name.
 function sortKeys(obj) {
 	if (typeof obj !== 'object' || obj === null) return obj;
 	if (Array.isArray(obj)) return obj.map(sortKeys);

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * Benchmark 3 of issue 5: signed webhook deliveries through the CatalystPay Trigger in a real n8n
+ * Benchmark: signed webhook deliveries through the CatalystPay Trigger in a real n8n
  * (the pinned 2.41.1 runtime, this package installed from its packed tarball), against n8n's own
  * Webhook node in the same n8n, in the same run:
  *

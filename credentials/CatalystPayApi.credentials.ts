@@ -6,14 +6,16 @@ import type {
 	INodeProperties,
 } from 'n8n-workflow';
 
+import { CREDENTIAL_TYPE, PRODUCTION_BASE_URL } from '../lib/credentials';
+
 export class CatalystPayApi implements ICredentialType {
-	name = 'catalystPayApi';
+	name = CREDENTIAL_TYPE;
 
 	displayName = 'CatalystPay API';
 
 	icon: Icon = {
-		light: 'file:../nodes/CatalystPay/catalystpay.svg',
-		dark: 'file:../nodes/CatalystPay/catalystpay.dark.svg',
+		light: 'file:../icons/catalystpay.svg',
+		dark: 'file:../icons/catalystpay.dark.svg',
 	};
 
 	documentationUrl = 'https://www.npmjs.com/package/n8n-nodes-catalystpay#credentials';
@@ -51,9 +53,9 @@ export class CatalystPayApi implements ICredentialType {
 			displayName: 'Base URL',
 			name: 'baseUrl',
 			type: 'string',
-			default: 'https://api.catalystpay.com',
+			default: PRODUCTION_BASE_URL,
 			description:
-				'Production is https://api.catalystpay.com. For the local sandbox (npm run sandbox) use http://127.0.0.1:4010.',
+				`Production is ${PRODUCTION_BASE_URL}. For the local sandbox (npm run sandbox) use http://127.0.0.1:4010.`,
 		},
 	];
 

@@ -52,6 +52,24 @@ export async function catalystPayRequest(this: CatalystPayContext, request: ApiR
 	);
 }
 
+/**
+ * Reads one payment session (a read: retried on any passing failure). Both nodes read sessions the
+ * same way: the Get operation, and the trigger confirming a webhook's status.
+ */
+export async function getPaymentSession(
+	this: CatalystPayContext,
+	token: string,
+	settings: Pick<ApiRequest, 'itemIndex' | 'timeout' | 'retries' | 'signal' | 'baseUrl'> = {},
+): Promise<IDataObject> {
+	return await catalystPayRequest.call(this, {
+		...settings,
+		method: 'GET',
+		path: `/api/v1/payment-sessions/${encodeURIComponent(token)}/`,
+		notFound: `No payment session has the token ${token}`,
+		idempotent: true,
+	});
+}
+
 async function sendOnce(context: CatalystPayContext, request: ApiRequest, baseUrl: string): Promise<IDataObject> {
 	let response: IN8nHttpFullResponse;
 	try {

@@ -25,7 +25,7 @@ export const DIAGNOSIS_MAX_BYTES = 1024 * 1024;
 
 const hmacHex = (secret: string, data: string | Uint8Array) => createHmac('sha256', secret).update(data).digest('hex');
 
-/** The integration guide's JavaScript sample's canonical form: JSON.stringify of recursively sorted keys. */
+/** CatalystPay's integration guide's JavaScript sample's canonical form: JSON.stringify of recursively sorted keys. */
 function javascriptCanonical(value: unknown): unknown {
 	if (typeof value !== 'object' || value === null) return value;
 	if (Array.isArray(value)) return value.map(javascriptCanonical);

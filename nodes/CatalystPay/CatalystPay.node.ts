@@ -1,6 +1,7 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
 
+import { CREDENTIAL_TYPE } from '../../lib/credentials';
 import { TOOL_DESCRIPTION } from './actions/agentText';
 import * as paymentSession from './actions/paymentSession';
 import { router } from './actions/router';
@@ -9,7 +10,7 @@ export class CatalystPay implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'CatalystPay',
 		name: 'catalystPay',
-		icon: { light: 'file:catalystpay.svg', dark: 'file:catalystpay.dark.svg' },
+		icon: { light: 'file:../../icons/catalystpay.svg', dark: 'file:../../icons/catalystpay.dark.svg' },
 		group: ['transform'],
 		version: [1],
 		subtitle: '={{$parameter["operation"] + ": " + $parameter["resource"]}}',
@@ -20,7 +21,7 @@ export class CatalystPay implements INodeType {
 		usableAsTool: { replacements: { description: TOOL_DESCRIPTION } },
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
-		credentials: [{ name: 'catalystPayApi', required: true }],
+		credentials: [{ name: CREDENTIAL_TYPE, required: true }],
 		properties: [
 			{
 				displayName:

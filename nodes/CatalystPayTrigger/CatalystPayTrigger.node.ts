@@ -18,7 +18,7 @@ export class CatalystPayTrigger implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'CatalystPay Trigger',
 		name: 'catalystPayTrigger',
-		icon: { light: 'file:catalystpay.svg', dark: 'file:catalystpay.dark.svg' },
+		icon: { light: 'file:../../icons/catalystpay.svg', dark: 'file:../../icons/catalystpay.dark.svg' },
 		group: ['trigger'],
 		version: [1],
 		subtitle: '={{$parameter["events"].join(", ")}}',
@@ -27,7 +27,7 @@ export class CatalystPayTrigger implements INodeType {
 		inputs: [],
 		// A second output, Refused, only when the user turns it on (existing workflows keep one output).
 		outputs: `={{ $parameter.refusedOutput ? [{ "type": "${NodeConnectionTypes.Main}", "displayName": "Delivery" }, { "type": "${NodeConnectionTypes.Main}", "displayName": "Refused" }] : ["${NodeConnectionTypes.Main}"] }}`,
-		credentials: [{ name: 'catalystPayApi', required: true }],
+		credentials: [{ name: CREDENTIAL_TYPE, required: true }],
 		webhooks: [
 			{
 				name: 'default',

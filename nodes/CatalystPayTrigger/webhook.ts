@@ -5,7 +5,7 @@
  */
 import type { IDataObject, IExecuteFunctions, IWebhookFunctions, IWebhookResponseData } from 'n8n-workflow';
 
-import { catalystPayRequest } from '../../lib/api';
+import { getPaymentSession } from '../../lib/api';
 import { CatalystPayApiError } from '../../lib/apiError';
 import { CREDENTIAL_TYPE, readCredentials, signingSecrets } from '../../lib/credentials';
 import { checkSignature, EVENT_HEADER, SIGNATURE_HEADER, type SignatureFailure } from '../../lib/signature';
@@ -236,7 +236,7 @@ export async function handleDelivery(this: IWebhookFunctions): Promise<IWebhookR
 	};
 }
 
-/** The guide's step 5: the session as CatalystPay has it must agree with what the webhook says. */
+/** Step 5 of CatalystPay's integration guide: the session as CatalystPay has it must agree with what the webhook says. */
 async function confirmSession(
 	context: IWebhookFunctions,
 	event: string,
@@ -256,15 +256,8 @@ async function confirmSession(
 	}
 	let session: IDataObject;
 	try {
-		session = await catalystPayRequest.call(context, {
-			method: 'GET',
-			path: `/api/v1/payment-sessions/${parsed.token}/`,
-			notFound: `No payment session has the token ${parsed.token}`,
-			// Briefly: CatalystPay waits for this answer, and retries the delivery itself if it fails.
-			retries: 2,
-			idempotent: true,
-			timeout: 10_000,
-		});
+		// Briefly: CatalystPay waits for this answer, and retries the delivery itself if it fails.
+		session = await getPaymentSession.call(context, parsed.token, { retries: 2, timeout: 10_000 });
 	} catch (error) {
 		// An unknown session means a wrong environment (Base URL) rather than a passing fault: say so.
 		const unknown = error instanceof CatalystPayApiError && error.apiFailure.statusCode === 404;

@@ -38,7 +38,7 @@ export interface SandboxConfig {
 
 export const DEFAULT_CAMPAIGN_ID = 'a1b2c3d4-e5f6-7890-abcd-ef1234567890';
 
-/** The guide's "typical payload". */
+/** The "typical payload" of CatalystPay's integration guide. */
 export const DEFAULT_WEBHOOK_FIELDS = ['session_token', 'status', 'order_number', 'amount', 'currency', 'email', 'customer_name'];
 
 export function defaultCampaign(overrides: Partial<Campaign> = {}): Campaign {

@@ -178,7 +178,7 @@ export async function startSandbox(config: SandboxConfig, log: (line: string) =>
 		const one = SESSION_PATH.exec(path);
 		if (one) {
 			if (req.method !== 'GET') return respond(405, { detail: `Method "${req.method}" not allowed.` });
-			// The guide reads sessions without a key; a key that is sent must still be the right one.
+			// CatalystPay's integration guide reads sessions without a key; a key that is sent must still be the right one.
 			const denied = authError(req, false);
 			if (denied) return respond(denied.status, { detail: denied.detail });
 			const session = store.sessions.get(decodeURIComponent(one[1]));

@@ -14,7 +14,7 @@ const LEAD_STRING_FIELDS = ['first_name', 'last_name', 'email', 'country', 'addr
 
 const TOKEN_ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
 
-/** `ps_` and 30 characters, as in the guide. */
+/** `ps_` and 30 characters, as in CatalystPay's integration guide. */
 export function newSessionToken(): string {
 	const bytes = randomBytes(30);
 	let token = 'ps_';

@@ -1,5 +1,5 @@
 /**
- * The fault-injected flow in a real n8n (the end-to-end tier of issue 5's fault tests; the 500-item
+ * The fault-injected flow in a real n8n (the end-to-end tier of the fault tests; the 500-item
  * version runs in n8n-core in test/nodes/fault-injected-flow.test.ts). A workflow published in n8n
  * (Webhook -> Split Out -> CatalystPay Create with Continue On Fail, concurrency 10) creates 200
  * sessions while the sandbox answers 30% of API calls with 5xx, rate limits in bursts (429 with

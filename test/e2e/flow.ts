@@ -20,6 +20,24 @@ export async function knownTypes(stack: Stack): Promise<{ nodes: string[]; crede
 }
 
 /**
+ * The icons n8n serves the editor for this package's nodes and credential (the shared icons/ folder,
+ * found relative to each built file): each URL with what n8n answered for it.
+ */
+export async function packageIcons(stack: Stack): Promise<Array<{ url: string; status: number; svg: boolean }>> {
+	type Typed = { name: string; iconUrl?: string | { light: string; dark: string } };
+	const nodes = (await stack.editor('GET', '/types/nodes.json')).json as Typed[];
+	const credentials = (await stack.editor('GET', '/types/credentials.json')).json as Typed[];
+	const ours = [...nodes.filter((n) => n.name.startsWith('n8n-nodes-catalystpay.')), ...credentials.filter((c) => c.name === 'catalystPayApi')];
+	const urls = ours.flatMap((type) => (typeof type.iconUrl === 'string' ? [type.iconUrl] : type.iconUrl ? [type.iconUrl.light, type.iconUrl.dark] : []));
+	return await Promise.all(
+		[...new Set(urls)].map(async (url) => {
+			const res = await stack.editor('GET', `/${url.replace(/^\//, '')}`);
+			return { url, status: res.status, svg: /<svg[\s>]/.test(res.text) };
+		}),
+	);
+}
+
+/**
  * Lines of n8n's output that tell of trouble loading this package. Quoted text (a workflow's name,
  * such as "Payment completed or failed") is no evidence of trouble.
  */

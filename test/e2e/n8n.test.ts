@@ -16,6 +16,7 @@ import {
 	PAYS,
 	deliveriesSettled as settled,
 	knownTypes,
+	packageIcons,
 	packageLoadProblems,
 	paymentExecutionsFor as executionsFor,
 	payThroughSandbox,
@@ -100,6 +101,10 @@ describe('n8n with n8n-nodes-catalystpay', () => {
 		expect(nodes).toContain('n8n-nodes-catalystpay.catalystPayTrigger');
 		expect(credentials).toContain('catalystPayApi');
 		expect(packageLoadProblems(stack)).toEqual([]);
+		// Every node's and the credential's icon, light and dark, is served: one shared set, found from each built file.
+		const icons = await packageIcons(stack);
+		expect(icons.length).toBeGreaterThanOrEqual(2);
+		expect(icons.filter((icon) => icon.status !== 200 || !icon.svg)).toEqual([]);
 
 		for (const workflow of Object.values(stack.workflows)) {
 			const stored = await stack.api(`/workflows/${workflow.id}`);

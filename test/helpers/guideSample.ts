@@ -1,5 +1,5 @@
 /**
- * The integration guide's JavaScript sample's canonical form, as the guide writes it: JSON.stringify
+ * CatalystPay's integration guide's JavaScript sample's canonical form, as that guide writes it: JSON.stringify
  * of recursively sorted keys (no \u escaping, JavaScript's number format). What a sender built on the
  * sample signs; the tests use it to send such signatures, independently of lib/.
  */

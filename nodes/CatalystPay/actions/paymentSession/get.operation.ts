@@ -1,6 +1,6 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
-import { catalystPayRequest } from '../../../../lib/api';
+import { getPaymentSession } from '../../../../lib/api';
 import { parseSessionToken } from '../../../../lib/validate';
 import type { RequestSettings } from '../common';
 import { fieldError, showFor, textParameter } from '../common';
@@ -21,14 +21,10 @@ export const description: INodeProperties[] = [
 export async function execute(this: IExecuteFunctions, itemIndex: number, settings: RequestSettings): Promise<IDataObject> {
 	const parsed = parseSessionToken(textParameter.call(this, 'session', itemIndex));
 	if ('problem' in parsed) throw fieldError(this, 'Session Token', parsed.problem, itemIndex);
-	return await catalystPayRequest.call(this, {
-		method: 'GET',
-		path: `/api/v1/payment-sessions/${parsed.token}/`,
+	return await getPaymentSession.call(this, parsed.token, {
 		itemIndex,
-		notFound: `No payment session has the token ${parsed.token}`,
 		timeout: settings.timeout,
 		retries: settings.retries,
-		idempotent: true,
 		signal: settings.signal,
 		baseUrl: settings.baseUrl,
 	});
