@@ -49,27 +49,37 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 
 /**
- * CPU seconds used so far by every process of each server's process group (n8n with its task
- * runner, PostgreSQL with its backends), from /proc; and this process (the load and the sandbox).
+ * CPU seconds used so far by each server and every process below it (n8n with its task runner,
+ * PostgreSQL with its backends, which leave its process group), from /proc; and this process (the
+ * load and the sandbox).
  */
 function cpuSeconds(stack) {
-	const byGroup = new Map();
+	const parent = new Map();
+	const own = new Map();
 	for (const entry of readdirSync('/proc')) {
 		if (!/^\d+$/.test(entry)) continue;
 		try {
 			// Fields after the command's closing parenthesis: state ppid pgrp ... utime(12th) stime(13th).
 			const fields = readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ').pop().split(' ');
-			const group = Number(fields[2]);
-			byGroup.set(group, (byGroup.get(group) ?? 0) + (Number(fields[11]) + Number(fields[12])) / 100);
+			parent.set(Number(entry), Number(fields[1]));
+			own.set(Number(entry), (Number(fields[11]) + Number(fields[12])) / 100);
 		} catch {
 			// the process ended meanwhile
 		}
 	}
+	const rootOf = new Map(Object.entries(stack.processGroups()).map(([name, pid]) => [pid, name]));
+	const seconds = {};
+	for (const [pid, cpu] of own) {
+		for (let at = pid; at > 1; at = parent.get(at) ?? 0) {
+			const name = rootOf.get(at);
+			if (name) {
+				seconds[name] = (seconds[name] ?? 0) + cpu;
+				break;
+			}
+		}
+	}
 	const usage = process.cpuUsage();
-	return {
-		...Object.fromEntries(Object.entries(stack.processGroups()).map(([name, group]) => [name, byGroup.get(group) ?? 0])),
-		'bench + sandbox': (usage.user + usage.system) / 1e6,
-	};
+	return { ...seconds, 'bench + sandbox': (usage.user + usage.system) / 1e6 };
 }
 const cpuSpent = (before, after) => Object.fromEntries(Object.entries(after).map(([name, seconds]) => [name, seconds - (before[name] ?? 0)]));
 
