@@ -12,7 +12,8 @@
 //     TypeScript parser, as node-cli does.
 //   - nodes/ and credentials/ (.ts, .js, .json): the same globs the scanner lints in a source
 //     checkout.
-//   - index.ts and lib/: compiled into dist/, and the scanner also lints every dist/**/*.js of the
+//   - index.ts and lib/ (lib/signature/: the pure signature core, kept free of n8n by the last block;
+//     lib/transport/: the API client, its errors, retries and the credential): compiled into dist/, and the scanner also lints every dist/**/*.js of the
 //     published tarball with these rules. lib/ therefore has to meet the same restrictions
 //     (restricted imports and globals, dangerous functions, error wrapping).
 // Tests, benchmarks, sandboxes and scripts are not published and are never scanned. They may use
@@ -65,6 +66,22 @@ export default defineConfig([
 		},
 		rules: {
 			'no-console': 'error',
+		},
+	},
+	{
+		// The signature core is pure: the trigger, the sandbox (which runs without n8n) and the package's
+		// main export share it, so it may not reach into n8n or into the n8n transport.
+		files: ['lib/signature/**/*.ts'],
+		rules: {
+			'no-restricted-imports': [
+				'error',
+				{
+					patterns: [
+						{ group: ['n8n-workflow', 'n8n-core', 'n8n-workflow/*'], message: 'lib/signature/ is the pure signature core: no n8n import.' },
+						{ group: ['../transport', '../transport/*', '../../nodes/*', '../../credentials/*'], message: 'lib/signature/ may not depend on the n8n transport or the nodes.' },
+					],
+				},
+			],
 		},
 	},
 ]);

@@ -6,7 +6,7 @@ import type {
 	INodeProperties,
 } from 'n8n-workflow';
 
-import { CREDENTIAL_TYPE, PRODUCTION_BASE_URL } from '../lib/credentials';
+import { CREDENTIAL_TYPE, PRODUCTION_BASE_URL } from '../lib/transport/credentials';
 
 export class CatalystPayApi implements ICredentialType {
 	name = CREDENTIAL_TYPE;

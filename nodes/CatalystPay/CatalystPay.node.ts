@@ -1,7 +1,7 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
 
-import { CREDENTIAL_TYPE } from '../../lib/credentials';
+import { CREDENTIAL_TYPE } from '../../lib/transport/credentials';
 import { TOOL_DESCRIPTION } from './actions/agentText';
 import * as paymentSession from './actions/paymentSession';
 import { router } from './actions/router';

@@ -9,7 +9,7 @@ import type {
 } from 'n8n-workflow';
 import { NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
 
-import { CREDENTIAL_TYPE, readCredentials } from '../../lib/credentials';
+import { CREDENTIAL_TYPE, readCredentials } from '../../lib/transport/credentials';
 import { ANY_EVENT, KNOWN_EVENTS } from './events';
 import { recordDeliveries } from './execute';
 import { DEFAULT_REPEAT_WINDOW_MINUTES, handleDelivery } from './webhook';

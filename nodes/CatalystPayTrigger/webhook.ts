@@ -5,11 +5,11 @@
  */
 import type { IDataObject, IExecuteFunctions, IWebhookFunctions, IWebhookResponseData } from 'n8n-workflow';
 
-import { getPaymentSession } from '../../lib/api';
-import { CatalystPayApiError } from '../../lib/apiError';
-import { CREDENTIAL_TYPE, readCredentials, signingSecrets } from '../../lib/credentials';
+import { getPaymentSession } from '../../lib/transport/api';
+import { CatalystPayApiError } from '../../lib/transport/apiError';
+import { CREDENTIAL_TYPE, readCredentials, signingSecrets } from '../../lib/transport/credentials';
 import { checkSignature, EVENT_HEADER, SIGNATURE_HEADER, type SignatureFailure } from '../../lib/signature';
-import { diagnoseMismatch, reencodingHint } from '../../lib/signatureDiagnosis';
+import { diagnoseMismatch, reencodingHint } from '../../lib/signature/diagnosis';
 import { parseSessionToken } from '../../lib/validate';
 import { claim, commit, deliveryKey, release } from './deliveryMemory';
 import { isSelected, selectedEvents, STATUS_FOR_EVENT } from './events';

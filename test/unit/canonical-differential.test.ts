@@ -2,7 +2,7 @@
  * Differential test against CPython itself: thousands of generated bodies, each canonicalized by our
  * code and by `python3`, which must agree on every byte and on every refusal.
  */
-import { canonicalize } from '../../lib/canonicalJson';
+import { canonicalize } from '../../lib/signature/canonicalJson';
 import { pythonCanonical, seededRandom } from '../helpers/pythonOracle';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261124);

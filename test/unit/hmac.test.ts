@@ -1,6 +1,6 @@
 import { createHmac, randomBytes } from 'node:crypto';
 
-import { HMAC_HEADROOM, hmacHex } from '../../lib/hmac';
+import { HMAC_HEADROOM, hmacHex } from '../../lib/signature/hmac';
 
 test('equals createHmac for keys shorter, equal and longer than the block, and any message', () => {
 	for (const keyLength of [1, 10, 63, 64, 65, 100, 200]) {

@@ -6,7 +6,7 @@
 import { createHmac } from 'node:crypto';
 
 import { sign } from '../../lib/signature';
-import { DIAGNOSIS_MAX_BYTES, diagnoseMismatch, reencodingHint } from '../../lib/signatureDiagnosis';
+import { DIAGNOSIS_MAX_BYTES, diagnoseMismatch, reencodingHint } from '../../lib/signature/diagnosis';
 import { guideCanonical } from '../helpers/guideSample';
 
 const SECRET = 'whsec_diag_0123456789';

@@ -1,8 +1,8 @@
 import type { IDataObject, IDisplayOptions, IExecuteFunctions } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
-import { isRunningAsTool } from '../../../lib/apiError';
-import { CREDENTIAL_TYPE, readCredentials } from '../../../lib/credentials';
+import { isRunningAsTool } from '../../../lib/transport/apiError';
+import { CREDENTIAL_TYPE, readCredentials } from '../../../lib/transport/credentials';
 
 export function showFor(resource: string, operation: string): IDisplayOptions {
 	return { show: { resource: [resource], operation: [operation] } };

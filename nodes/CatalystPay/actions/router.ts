@@ -1,7 +1,7 @@
 import type { IDataObject, IExecuteFunctions, INode, INodeExecutionData } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
-import { isRunningAsTool } from '../../../lib/apiError';
+import { isRunningAsTool } from '../../../lib/transport/apiError';
 import { mapWithConcurrency } from '../../../lib/concurrency';
 import type { RequestSettings } from './common';
 import { requestSettings } from './common';

@@ -1,6 +1,6 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
-import { catalystPayRequest } from '../../../../lib/api';
+import { catalystPayRequest } from '../../../../lib/transport/api';
 import { campaignIdProblem, countryProblem, emailProblem } from '../../../../lib/validate';
 import type { RequestSettings } from '../common';
 import { fieldError, nameValuePairs, showFor, textParameter } from '../common';

@@ -1,6 +1,6 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
-import { getPaymentSession } from '../../../../lib/api';
+import { getPaymentSession } from '../../../../lib/transport/api';
 import { parseSessionToken } from '../../../../lib/validate';
 import type { RequestSettings } from '../common';
 import { fieldError, showFor, textParameter } from '../common';

@@ -4,40 +4,14 @@
  * and its request logging all apply; failures become errors a user can act on (apiError.ts), and
  * the ones that are safe to repeat are retried (retry.ts).
  */
-import type {
-	IDataObject,
-	IExecuteFunctions,
-	IHookFunctions,
-	IHttpRequestMethods,
-	IN8nHttpFullResponse,
-	IWebhookFunctions,
-} from 'n8n-workflow';
+import type { IDataObject, IN8nHttpFullResponse } from 'n8n-workflow';
 
 import { httpFailure, networkFailure } from './apiError';
 import { CREDENTIAL_TYPE, readCredentials } from './credentials';
 import { DEFAULT_RETRY, withRetries } from './retry';
+import type { ApiRequest, CatalystPayContext } from './request';
 
-export type CatalystPayContext = IExecuteFunctions | IWebhookFunctions | IHookFunctions;
-
-export interface ApiRequest {
-	method: IHttpRequestMethods;
-	/** Starts with `/api/v1/`. */
-	path: string;
-	body?: IDataObject;
-	itemIndex?: number;
-	/** Milliseconds before the request is abandoned. */
-	timeout?: number;
-	/** What a 404 means for this request, in the user's words. */
-	notFound?: string;
-	/** Retries after the first attempt; which failures qualify depends on `idempotent`. */
-	retries?: number;
-	/** True when repeating the request cannot do anything twice (reads). */
-	idempotent?: boolean;
-	/** Stops waiting between retries, e.g. when the execution is cancelled. */
-	signal?: AbortSignal;
-	/** The credential's base URL when the caller has read it already (a batch reads it once). */
-	baseUrl?: string;
-}
+export type { ApiRequest, CatalystPayContext } from './request';
 
 /**
  * Sends a request, retrying what may be retried, and returns the JSON body of a 2xx answer; throws a

@@ -6,7 +6,7 @@
 import type { Failure, IN8nHttpFullResponse, INode, JsonObject } from 'n8n-workflow';
 import { NodeApiError } from 'n8n-workflow';
 
-import type { ApiRequest, CatalystPayContext } from './api';
+import type { ApiRequest, CatalystPayContext } from './request';
 
 /**
  * True when the node runs as an AI agent's tool (through an AI Agent or the MCP Server Trigger), where
