@@ -12,16 +12,13 @@
  * Each byte is thus copied a fixed number of times however deep the nesting.
  */
 
-/** Thrown for any body CPython's `json.loads` would refuse; the message says where and why. */
-export class CanonicalJsonError extends Error {
-	constructor(
-		message: string,
-		readonly position: number,
-	) {
-		super(`${message} (at byte ${position})`);
-		this.name = 'CanonicalJsonError';
-	}
-}
+import { CanonicalJsonError } from './canonicalJsonError';
+import { isHighSurrogate, isLowSurrogate, pythonBytes } from './inputEncoding';
+import { isReprAlready, pythonFloatRepr } from './pythonFloat';
+import { type Bytes, type Ints, returnScratch, type Scratch, takeScratch } from './scratch';
+
+export { CanonicalJsonError } from './canonicalJsonError';
+export { pythonFloatRepr } from './pythonFloat';
 
 /**
  * CPython's json module recurses once per nested container and gives up near its default recursion
@@ -61,146 +58,6 @@ ESCAPE_VALUE[0x74] = 0x09;
 /** Bytes that stand for themselves inside a canonical string: printable ASCII but `"` and `\`. */
 const PLAIN = new Uint8Array(256);
 for (let c = 0x20; c < 0x7f; c++) PLAIN[c] = c === 0x22 || c === 0x5c ? 0 : 1;
-
-const isHighSurrogate = (unit: number) => unit >= 0xd800 && unit <= 0xdbff;
-const isLowSurrogate = (unit: number) => unit >= 0xdc00 && unit <= 0xdfff;
-
-/** `repr(float)` in CPython: shortest round-trip digits, exponent form outside [1e-4, 1e16). */
-export function pythonFloatRepr(value: number): string {
-	if (Number.isNaN(value)) return 'NaN';
-	if (value === Infinity) return 'Infinity';
-	if (value === -Infinity) return '-Infinity';
-	if (value === 0) return Object.is(value, -0) ? '-0.0' : '0.0';
-
-	const sign = value < 0 ? '-' : '';
-	// Both engines print the shortest digit string that round-trips; only the layout differs.
-	const text = String(Math.abs(value));
-	let digits: string;
-	let pointPosition: number;
-	const e = text.indexOf('e');
-	if (e >= 0) {
-		digits = text.slice(0, e).replace('.', '');
-		pointPosition = Number(text.slice(e + 1)) + 1;
-	} else {
-		const dot = text.indexOf('.');
-		const whole = dot < 0 ? text : text.slice(0, dot);
-		const fraction = dot < 0 ? '' : text.slice(dot + 1);
-		if (whole !== '0') {
-			digits = whole + fraction;
-			pointPosition = whole.length;
-		} else {
-			let zeros = 0;
-			while (fraction.charCodeAt(zeros) === 0x30) zeros++;
-			digits = fraction.slice(zeros);
-			pointPosition = -zeros;
-		}
-	}
-	let end = digits.length;
-	while (end > 1 && digits.charCodeAt(end - 1) === 0x30) end--;
-	digits = digits.slice(0, end);
-
-	if (pointPosition > -4 && pointPosition <= 16) {
-		if (pointPosition <= 0) return `${sign}0.${'0'.repeat(-pointPosition)}${digits}`;
-		if (pointPosition >= digits.length) {
-			return `${sign}${digits}${'0'.repeat(pointPosition - digits.length)}.0`;
-		}
-		return `${sign}${digits.slice(0, pointPosition)}.${digits.slice(pointPosition)}`;
-	}
-	const exponent = pointPosition - 1;
-	const mantissa = digits.length > 1 ? `${digits[0]}.${digits.slice(1)}` : digits;
-	const magnitude = String(Math.abs(exponent)).padStart(2, '0');
-	return `${sign}${mantissa}e${exponent < 0 ? '-' : '+'}${magnitude}`;
-}
-
-/**
- * Whether a plain decimal (digits, a point, digits; no exponent) is already what `repr()` prints for
- * it, so it can be copied without converting. True when it has at most 15 significant digits (then
- * no shorter decimal names the same double), no trailing zero after the point, and a magnitude in
- * repr's fixed-point range [1e-4, 1e16).
- */
-function isReprAlready(input: Buffer, firstDigit: number, fractionStart: number, end: number): boolean {
-	if (input[end - 1] === 0x30) return false;
-	let significant = fractionStart - 1 - firstDigit;
-	let i = fractionStart;
-	if (significant === 1 && input[firstDigit] === 0x30) {
-		significant = 0;
-		// 0.000d is 1e-4 at the smallest; one more zero and repr switches to exponent form.
-		while (input[i] === 0x30) i++;
-		if (i - fractionStart > 3) return false;
-	}
-	return significant + (end - i) <= 15;
-}
-
-/** A growable byte buffer. */
-class Bytes {
-	data: Buffer;
-	length = 0;
-
-	constructor(capacity: number) {
-		this.data = Buffer.allocUnsafe(Math.max(64, capacity));
-	}
-
-	reserve(extra: number): void {
-		if (this.length + extra <= this.data.length) return;
-		const bigger = Buffer.allocUnsafe(Math.max(this.data.length * 2, this.length + extra));
-		this.data.copy(bigger, 0, 0, this.length);
-		this.data = bigger;
-	}
-}
-
-/** A growable array of int32 slots. */
-class Ints {
-	data: Int32Array;
-	length = 0;
-
-	constructor(capacity: number) {
-		this.data = new Int32Array(Math.max(16, capacity));
-	}
-
-	reserve(extra: number): void {
-		if (this.length + extra <= this.data.length) return;
-		const bigger = new Int32Array(Math.max(this.data.length * 2, this.length + extra));
-		bigger.set(this.data.subarray(0, this.length));
-		this.data = bigger;
-	}
-}
-
-/**
- * Working memory reused from one call to the next: allocating typed arrays costs more than
- * canonicalizing a small webhook. Safe because a call runs start to end without yielding.
- */
-interface Scratch {
-	output: Bytes;
-	leaves: Bytes;
-	tape: Ints;
-	orders: Ints;
-	members: Ints;
-}
-
-/** Scratch larger than this is dropped after use rather than kept for the whole process. */
-const KEEP_SCRATCH_BYTES = 1 << 20;
-
-let spareScratch: Scratch | null = null;
-
-function takeScratch(): Scratch {
-	const scratch = spareScratch ?? {
-		output: new Bytes(4096),
-		leaves: new Bytes(4096),
-		tape: new Ints(1024),
-		orders: new Ints(256),
-		members: new Ints(256),
-	};
-	spareScratch = null;
-	return scratch;
-}
-
-function returnScratch(scratch: Scratch): void {
-	const size =
-		scratch.output.data.length +
-		scratch.leaves.data.length +
-		4 * (scratch.tape.data.length + scratch.orders.data.length + scratch.members.data.length);
-	if (size <= KEEP_SCRATCH_BYTES) spareScratch = scratch;
-}
 
 // Tape records, flat in an Int32Array. A leaf: [LEAF, start, end], a byte range holding its canonical
 // text: in the input when the token is canonical as sent (encoded as start = -1 - offset), else in
@@ -790,88 +647,6 @@ class Canonicalizer {
 		if (kind === LEAF) return at + 3;
 		return this.tape.data[at + (kind === ARRAY ? 2 : 3)];
 	}
-}
-
-/** Appends `point` as UTF-8, surrogates as their own three bytes (Python's 'surrogatepass'). */
-function writeWtf8(bytes: number[], point: number): void {
-	if (point < 0x80) bytes.push(point);
-	else if (point < 0x800) bytes.push(0xc0 | (point >> 6), 0x80 | (point & 0x3f));
-	else if (point < 0x10000) bytes.push(0xe0 | (point >> 12), 0x80 | ((point >> 6) & 0x3f), 0x80 | (point & 0x3f));
-	else {
-		bytes.push(0xf0 | (point >> 18), 0x80 | ((point >> 12) & 0x3f), 0x80 | ((point >> 6) & 0x3f), 0x80 | (point & 0x3f));
-	}
-}
-
-/** UTF-16 code units to bytes: valid pairs as one code point, lone surrogates as themselves. */
-function unitsToWtf8(unit: (index: number) => number, count: number): Buffer {
-	const bytes: number[] = [];
-	for (let i = 0; i < count; i++) {
-		const first = unit(i);
-		if (isHighSurrogate(first) && i + 1 < count && isLowSurrogate(unit(i + 1))) {
-			writeWtf8(bytes, 0x10000 + ((first - 0xd800) << 10) + (unit(i + 1) - 0xdc00));
-			i++;
-		} else {
-			writeWtf8(bytes, first);
-		}
-	}
-	return Buffer.from(bytes);
-}
-
-function utf16(bytes: Uint8Array, bigEndian: boolean): Buffer {
-	if (bytes.length % 2 !== 0) throw new CanonicalJsonError('Body is truncated UTF-16', bytes.length - 1);
-	const unit = bigEndian
-		? (i: number) => (bytes[2 * i] << 8) | bytes[2 * i + 1]
-		: (i: number) => bytes[2 * i] | (bytes[2 * i + 1] << 8);
-	return unitsToWtf8(unit, bytes.length / 2);
-}
-
-function utf32(bytes: Uint8Array, bigEndian: boolean): Buffer {
-	if (bytes.length % 4 !== 0) throw new CanonicalJsonError('Body is truncated UTF-32', bytes.length - 1);
-	const out: number[] = [];
-	for (let i = 0; i < bytes.length; i += 4) {
-		const point = bigEndian
-			? ((bytes[i] << 24) | (bytes[i + 1] << 16) | (bytes[i + 2] << 8) | bytes[i + 3]) >>> 0
-			: ((bytes[i + 3] << 24) | (bytes[i + 2] << 16) | (bytes[i + 1] << 8) | bytes[i]) >>> 0;
-		if (point > 0x10ffff) throw new CanonicalJsonError('Body is not valid UTF-32', i);
-		// Each UTF-32 unit is its own code point, even two surrogates side by side.
-		writeWtf8(out, point);
-	}
-	return Buffer.from(out);
-}
-
-const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
-
-/**
- * The body as bytes that hold one UTF-8 sequence per Python code point. Bytes are read as
- * `json.loads(bytes)` reads them (`json.detect_encoding`, then 'surrogatepass'); a string as
- * `json.loads(str)` reads it.
- */
-function pythonBytes(body: string | Uint8Array): Buffer {
-	if (typeof body === 'string') {
-		if (body.charCodeAt(0) === 0xfeff) {
-			throw new CanonicalJsonError('Unexpected UTF-8 BOM (Python refuses it in a decoded string)', 0);
-		}
-		if (!LONE_SURROGATE.test(body)) return Buffer.from(body, 'utf8');
-		return unitsToWtf8((i) => body.charCodeAt(i), body.length);
-	}
-	const b = Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
-	const length = b.length;
-	if (length >= 4 && ((b[0] === 0 && b[1] === 0 && b[2] === 0xfe && b[3] === 0xff) || (b[0] === 0xff && b[1] === 0xfe && b[2] === 0 && b[3] === 0))) {
-		return utf32(b.subarray(4), b[0] === 0);
-	}
-	if (length >= 2 && ((b[0] === 0xfe && b[1] === 0xff) || (b[0] === 0xff && b[1] === 0xfe))) {
-		return utf16(b.subarray(2), b[0] === 0xfe);
-	}
-	if (length >= 3 && b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf) return b.subarray(3);
-	if (length >= 4) {
-		if (b[0] === 0) return b[1] ? utf16(b, true) : utf32(b, true);
-		if (b[1] === 0) return b[2] || b[3] ? utf16(b, false) : utf32(b, false);
-	} else if (length === 2) {
-		if (b[0] === 0) return utf16(b, true);
-		if (b[1] === 0) return utf16(b, false);
-	}
-	// Plain UTF-8: validated where it matters, inside strings (elsewhere only ASCII is valid JSON).
-	return b;
 }
 
 /**
