@@ -49,8 +49,16 @@ export function retryDelayMs(failure: ApiFailure, retry: number, policy: RetryPo
 	return random() * ceiling;
 }
 
-/** Runs `attempt` until it succeeds, fails in a way that must not be retried, or retries run out. */
-export async function withRetries<T>(attempt: () => Promise<T>, policy: RetryPolicy, signal?: AbortSignal): Promise<T> {
+/**
+ * Runs `attempt` until it succeeds, fails in a way that must not be retried, or retries run out.
+ * `random` is the jitter's source, there so a test can fix the delays instead of timing them.
+ */
+export async function withRetries<T>(
+	attempt: () => Promise<T>,
+	policy: RetryPolicy,
+	signal?: AbortSignal,
+	random: () => number = Math.random,
+): Promise<T> {
 	for (let retry = 1; ; retry++) {
 		let failure: unknown;
 		try {
@@ -61,7 +69,7 @@ export async function withRetries<T>(attempt: () => Promise<T>, policy: RetryPol
 		// Only our own API errors say what happened on the wire; anything else is not ours to repeat.
 		const delay =
 			failure instanceof CatalystPayApiError && retry <= policy.retries && isRetryable(failure.apiFailure, policy.idempotent)
-				? retryDelayMs(failure.apiFailure, retry, policy)
+				? retryDelayMs(failure.apiFailure, retry, policy, random)
 				: null;
 		if (delay === null || signal?.aborted) throw failure;
 		await sleep(delay, signal);
