@@ -12,6 +12,43 @@
  * Each byte is thus copied a fixed number of times however deep the nesting.
  */
 
+import {
+	BACKSLASH,
+	BACKSPACE,
+	COLON,
+	COMMA,
+	CR,
+	DEL,
+	DIGIT_0,
+	DIGIT_1,
+	DIGIT_9,
+	DOT,
+	FORM_FEED,
+	LEFT_BRACE,
+	LEFT_BRACKET,
+	LF,
+	LOWER_A,
+	LOWER_B,
+	LOWER_E,
+	LOWER_F,
+	LOWER_N,
+	LOWER_R,
+	LOWER_T,
+	LOWER_U,
+	MINUS,
+	PLUS,
+	QUOTE,
+	RIGHT_BRACE,
+	RIGHT_BRACKET,
+	SLASH,
+	SPACE,
+	TAB,
+	UPPER_A,
+	UPPER_E,
+	UPPER_F,
+	UPPER_I,
+	UPPER_N,
+} from './ascii';
 import { CanonicalJsonError } from './canonicalJsonError';
 import { isHighSurrogate, isLowSurrogate, pythonBytes } from './inputEncoding';
 import { isReprAlready, pythonFloatRepr } from './pythonFloat';
@@ -30,34 +67,32 @@ export const MAX_NESTING_DEPTH = 1000;
 /** CPython refuses to convert integers longer than this (`sys.get_int_max_str_digits()`). */
 const MAX_INT_DIGITS = 4300;
 
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const HEX = [0x30, 0x31, 0x32, 0x33, 0x34, 0x35, 0x36, 0x37, 0x38, 0x39, 0x61, 0x62, 0x63, 0x64, 0x65, 0x66];
+const HEX = Buffer.from('0123456789abcdef', 'latin1');
 
 /** The letter after a backslash for the characters Python writes as two-character escapes. */
 const SHORT_ESCAPE = new Int16Array(128).fill(-1);
-SHORT_ESCAPE[0x22] = 0x22;
-SHORT_ESCAPE[0x5c] = 0x5c;
-SHORT_ESCAPE[0x08] = 0x62;
-SHORT_ESCAPE[0x0c] = 0x66;
-SHORT_ESCAPE[0x0a] = 0x6e;
-SHORT_ESCAPE[0x0d] = 0x72;
-SHORT_ESCAPE[0x09] = 0x74;
+SHORT_ESCAPE[QUOTE] = QUOTE;
+SHORT_ESCAPE[BACKSLASH] = BACKSLASH;
+SHORT_ESCAPE[BACKSPACE] = LOWER_B;
+SHORT_ESCAPE[FORM_FEED] = LOWER_F;
+SHORT_ESCAPE[LF] = LOWER_N;
+SHORT_ESCAPE[CR] = LOWER_R;
+SHORT_ESCAPE[TAB] = LOWER_T;
 
 /** What each escape letter in the input decodes to (-1: not an escape JSON knows). */
 const ESCAPE_VALUE = new Int16Array(128).fill(-1);
-ESCAPE_VALUE[0x22] = 0x22;
-ESCAPE_VALUE[0x5c] = 0x5c;
-ESCAPE_VALUE[0x2f] = 0x2f;
-ESCAPE_VALUE[0x62] = 0x08;
-ESCAPE_VALUE[0x66] = 0x0c;
-ESCAPE_VALUE[0x6e] = 0x0a;
-ESCAPE_VALUE[0x72] = 0x0d;
-ESCAPE_VALUE[0x74] = 0x09;
+ESCAPE_VALUE[QUOTE] = QUOTE;
+ESCAPE_VALUE[BACKSLASH] = BACKSLASH;
+ESCAPE_VALUE[SLASH] = SLASH;
+ESCAPE_VALUE[LOWER_B] = BACKSPACE;
+ESCAPE_VALUE[LOWER_F] = FORM_FEED;
+ESCAPE_VALUE[LOWER_N] = LF;
+ESCAPE_VALUE[LOWER_R] = CR;
+ESCAPE_VALUE[LOWER_T] = TAB;
 
 /** Bytes that stand for themselves inside a canonical string: printable ASCII but `"` and `\`. */
 const PLAIN = new Uint8Array(256);
-for (let c = 0x20; c < 0x7f; c++) PLAIN[c] = c === 0x22 || c === 0x5c ? 0 : 1;
+for (let c = SPACE; c < DEL; c++) PLAIN[c] = c === QUOTE || c === BACKSLASH ? 0 : 1;
 
 // Tape records, flat in an Int32Array. A leaf: [LEAF, start, end], a byte range holding its canonical
 // text: in the input when the token is canonical as sent (encoded as start = -1 - offset), else in
@@ -87,8 +122,6 @@ class Canonicalizer {
 	/** The output's size, duplicates aside: punctuation plus leaves (in the leaf buffer or the input). */
 	private punctuation = 0;
 	private referencedBytes = 0;
-	/** End of the byte range the last string() produced. */
-	private leafEnd = 0;
 
 	constructor(
 		private readonly input: Buffer,
@@ -134,7 +167,7 @@ class Canonicalizer {
 		let pos = this.pos;
 		for (;;) {
 			const c = input[pos];
-			if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) pos++;
+			if (c === SPACE || c === LF || c === CR || c === TAB) pos++;
 			else break;
 		}
 		this.pos = pos;
@@ -158,20 +191,20 @@ class Canonicalizer {
 		const c = this.input[this.pos];
 		if (c === QUOTE) {
 			const start = this.string();
-			this.leafRecord(start, this.leafEnd);
+			this.leafRecord(start, this.stringEnd(start));
 			return;
 		}
-		if (c === 0x7b) return this.object();
-		if (c === 0x5b) return this.array();
-		if ((c >= 0x30 && c <= 0x39) || c === 0x2d) {
-			if (c === 0x2d && this.input[this.pos + 1] === 0x49) return this.literal('-Infinity');
+		if (c === LEFT_BRACE) return this.object();
+		if (c === LEFT_BRACKET) return this.array();
+		if ((c >= DIGIT_0 && c <= DIGIT_9) || c === MINUS) {
+			if (c === MINUS && this.input[this.pos + 1] === UPPER_I) return this.literal('-Infinity');
 			return this.number();
 		}
-		if (c === 0x6e) return this.literal('null');
-		if (c === 0x74) return this.literal('true');
-		if (c === 0x66) return this.literal('false');
-		if (c === 0x4e) return this.literal('NaN');
-		if (c === 0x49) return this.literal('Infinity');
+		if (c === LOWER_N) return this.literal('null');
+		if (c === LOWER_T) return this.literal('true');
+		if (c === LOWER_F) return this.literal('false');
+		if (c === UPPER_N) return this.literal('NaN');
+		if (c === UPPER_I) return this.literal('Infinity');
 		this.fail('Expecting value');
 	}
 
@@ -189,11 +222,11 @@ class Canonicalizer {
 		const input = this.input;
 		const start = this.pos;
 		let pos = start;
-		if (input[pos] === 0x2d) pos++;
+		if (input[pos] === MINUS) pos++;
 		const firstDigit = pos;
-		if (input[pos] === 0x30) pos++;
-		else if (input[pos] >= 0x31 && input[pos] <= 0x39) {
-			while (input[pos] >= 0x30 && input[pos] <= 0x39) pos++;
+		if (input[pos] === DIGIT_0) pos++;
+		else if (input[pos] >= DIGIT_1 && input[pos] <= DIGIT_9) {
+			while (input[pos] >= DIGIT_0 && input[pos] <= DIGIT_9) pos++;
 		} else {
 			this.fail('Expecting value', start);
 		}
@@ -202,19 +235,19 @@ class Canonicalizer {
 		let hasExponent = false;
 		let fractionStart = -1;
 		// As CPython's scanner: a '.' or 'e' without digits after it is not part of the number.
-		if (input[pos] === 0x2e && input[pos + 1] >= 0x30 && input[pos + 1] <= 0x39) {
+		if (input[pos] === DOT && input[pos + 1] >= DIGIT_0 && input[pos + 1] <= DIGIT_9) {
 			isFloat = true;
 			fractionStart = pos + 1;
 			pos += 2;
-			while (input[pos] >= 0x30 && input[pos] <= 0x39) pos++;
+			while (input[pos] >= DIGIT_0 && input[pos] <= DIGIT_9) pos++;
 		}
-		if (input[pos] === 0x65 || input[pos] === 0x45) {
+		if (input[pos] === LOWER_E || input[pos] === UPPER_E) {
 			let exponent = pos + 1;
-			if (input[exponent] === 0x2b || input[exponent] === 0x2d) exponent++;
-			if (input[exponent] >= 0x30 && input[exponent] <= 0x39) {
+			if (input[exponent] === PLUS || input[exponent] === MINUS) exponent++;
+			if (input[exponent] >= DIGIT_0 && input[exponent] <= DIGIT_9) {
 				isFloat = true;
 				hasExponent = true;
-				while (input[exponent] >= 0x30 && input[exponent] <= 0x39) exponent++;
+				while (input[exponent] >= DIGIT_0 && input[exponent] <= DIGIT_9) exponent++;
 				pos = exponent;
 			}
 		}
@@ -227,7 +260,7 @@ class Canonicalizer {
 				this.fail(`Integer has ${integerDigits} digits; Python refuses more than ${MAX_INT_DIGITS}`, start);
 			}
 			// Python ints are exact, so the digits stand as sent; only -0 becomes 0.
-			this.inputLeaf(integerDigits === 1 && input[firstDigit] === 0x30 ? firstDigit : start, pos);
+			this.inputLeaf(integerDigits === 1 && input[firstDigit] === DIGIT_0 ? firstDigit : start, pos);
 			return;
 		}
 		if (!hasExponent && isReprAlready(input, firstDigit, fractionStart, pos)) {
@@ -243,8 +276,16 @@ class Canonicalizer {
 	/**
 	 * Reads the string token at `pos`. A token of printable ASCII without escapes is its own canonical
 	 * form and stays in the input; any other is decoded and re-escaped into the leaf buffer. Returns
-	 * the leaf's start (encoded as for the tape) and sets `leafEnd`.
+	 * the leaf's start (encoded as for the tape); stringEnd(start) gives its end.
 	 */
+	/**
+	 * Where the string string() just read ends: after its closing quote in the input when it was kept
+	 * there (start < 0), else at the end of the leaf buffer it was written to.
+	 */
+	private stringEnd(start: number): number {
+		return start < 0 ? this.pos : this.leaves.length;
+	}
+
 	private string(): number {
 		const input = this.input;
 		const opening = this.pos;
@@ -253,7 +294,6 @@ class Canonicalizer {
 		if (input[pos] === QUOTE) {
 			this.pos = pos + 1;
 			this.referencedBytes += this.pos - opening;
-			this.leafEnd = this.pos;
 			return -1 - opening;
 		}
 
@@ -272,7 +312,7 @@ class Canonicalizer {
 			}
 			if (c === QUOTE) break;
 			if (c === undefined) this.fail('Unterminated string starting', opening);
-			if (c < 0x20) this.fail('Invalid control character in string', pos);
+			if (c < SPACE) this.fail('Invalid control character in string', pos);
 			// One input byte can become a six-byte \uXXXX escape.
 			leaves.reserve(6 * (input.length - pos) + 16);
 			if (c === BACKSLASH) pos = this.escape(pos);
@@ -286,7 +326,6 @@ class Canonicalizer {
 		leaves.reserve(1);
 		leaves.data[leaves.length++] = QUOTE;
 		this.pos = pos + 1;
-		this.leafEnd = leaves.length;
 		return start;
 	}
 
@@ -294,7 +333,7 @@ class Canonicalizer {
 	private unit(unit: number): void {
 		const leaves = this.leaves;
 		const data = leaves.data;
-		if (unit >= 0x20 && unit < 0x7f && unit !== QUOTE && unit !== BACKSLASH) {
+		if (unit >= SPACE && unit < DEL && unit !== QUOTE && unit !== BACKSLASH) {
 			data[leaves.length++] = unit;
 			return;
 		}
@@ -304,7 +343,7 @@ class Canonicalizer {
 			data[leaves.length++] = short;
 			return;
 		}
-		data[leaves.length++] = 0x75;
+		data[leaves.length++] = LOWER_U;
 		data[leaves.length++] = HEX[(unit >> 12) & 15];
 		data[leaves.length++] = HEX[(unit >> 8) & 15];
 		data[leaves.length++] = HEX[(unit >> 4) & 15];
@@ -333,7 +372,7 @@ class Canonicalizer {
 		for (let i = at; i < at + 4; i++) {
 			const c = input[i];
 			const digit =
-				c >= 0x30 && c <= 0x39 ? c - 0x30 : c >= 0x61 && c <= 0x66 ? c - 0x57 : c >= 0x41 && c <= 0x46 ? c - 0x37 : -1;
+				c >= DIGIT_0 && c <= DIGIT_9 ? c - DIGIT_0 : c >= LOWER_A && c <= LOWER_F ? c - LOWER_A + 10 : c >= UPPER_A && c <= UPPER_F ? c - UPPER_A + 10 : -1;
 			if (digit < 0) this.fail('Invalid \\uXXXX escape', at - 2);
 			value = value * 16 + digit;
 		}
@@ -344,7 +383,7 @@ class Canonicalizer {
 	private escape(pos: number): number {
 		const input = this.input;
 		const kind = input[pos + 1];
-		if (kind !== 0x75) {
+		if (kind !== LOWER_U) {
 			const decoded = kind < 0x80 ? ESCAPE_VALUE[kind] : -1;
 			if (decoded < 0) this.fail('Invalid \\escape', pos);
 			this.codePoint(decoded);
@@ -352,7 +391,7 @@ class Canonicalizer {
 		}
 		const unit = this.hex4(pos + 2);
 		// Python pairs an escaped high surrogate only with an escaped low one right after it.
-		if (isHighSurrogate(unit) && input[pos + 6] === BACKSLASH && input[pos + 7] === 0x75) {
+		if (isHighSurrogate(unit) && input[pos + 6] === BACKSLASH && input[pos + 7] === LOWER_U) {
 			const next = this.hex4(pos + 8);
 			if (isLowSurrogate(next)) {
 				this.codePoint(0x10000 + ((unit - 0xd800) << 10) + (next - 0xdc00));
@@ -417,7 +456,7 @@ class Canonicalizer {
 		this.pos++;
 		this.skipWhitespace();
 		let count = 0;
-		if (input[this.pos] === 0x5d) {
+		if (input[this.pos] === RIGHT_BRACKET) {
 			this.pos++;
 		} else {
 			for (;;) {
@@ -425,8 +464,8 @@ class Canonicalizer {
 				count++;
 				this.skipWhitespace();
 				const c = input[this.pos++];
-				if (c === 0x5d) break;
-				if (c !== 0x2c) this.fail("Expecting ',' delimiter", this.pos - 1);
+				if (c === RIGHT_BRACKET) break;
+				if (c !== COMMA) this.fail("Expecting ',' delimiter", this.pos - 1);
 				this.skipWhitespace();
 			}
 		}
@@ -449,7 +488,7 @@ class Canonicalizer {
 		let plain = true;
 		this.pos++;
 		this.skipWhitespace();
-		if (input[this.pos] === 0x7d) {
+		if (input[this.pos] === RIGHT_BRACE) {
 			this.pos++;
 		} else {
 			for (;;) {
@@ -461,22 +500,23 @@ class Canonicalizer {
 				const keyPos = this.pos;
 				this.decoded = false;
 				const keyStart = this.string();
+				const keyEnd = this.stringEnd(keyStart);
 				// A plain key compares as its bytes; one that needed decoding keeps its code points.
 				if (this.decoded) {
 					(this.keyPointsByMember ??= new Map()).set(member, this.keyCodePoints(keyPos));
 					plain = false;
 				}
 				tape.data[tape.length++] = keyStart;
-				tape.data[tape.length++] = this.leafEnd;
+				tape.data[tape.length++] = keyEnd;
 				this.skipWhitespace();
-				if (input[this.pos] !== 0x3a) this.fail("Expecting ':' delimiter");
+				if (input[this.pos] !== COLON) this.fail("Expecting ':' delimiter");
 				this.pos++;
 				this.skipWhitespace();
 				this.value();
 				this.skipWhitespace();
 				const c = input[this.pos++];
-				if (c === 0x7d) break;
-				if (c !== 0x2c) this.fail("Expecting ',' delimiter", this.pos - 1);
+				if (c === RIGHT_BRACE) break;
+				if (c !== COMMA) this.fail("Expecting ',' delimiter", this.pos - 1);
 				this.skipWhitespace();
 			}
 		}
@@ -606,27 +646,27 @@ class Canonicalizer {
 		if (kind === ARRAY) {
 			const count = tape[at + 1];
 			let next = at + 3;
-			out[offset++] = 0x5b;
+			out[offset++] = LEFT_BRACKET;
 			for (let i = 0; i < count; i++) {
-				if (i > 0) out[offset++] = 0x2c;
+				if (i > 0) out[offset++] = COMMA;
 				offset = this.emit(next, out, offset);
 				next = this.next(next);
 			}
-			out[offset++] = 0x5d;
+			out[offset++] = RIGHT_BRACKET;
 			return offset;
 		}
 		const orders = this.orders.data;
 		const orderStart = tape[at + 1];
 		const count = tape[at + 2];
-		out[offset++] = 0x7b;
+		out[offset++] = LEFT_BRACE;
 		for (let i = 0; i < count; i++) {
-			if (i > 0) out[offset++] = 0x2c;
+			if (i > 0) out[offset++] = COMMA;
 			const member = orders[orderStart + i];
 			offset = this.copyLeaf(tape[member], tape[member + 1], out, offset);
-			out[offset++] = 0x3a;
+			out[offset++] = COLON;
 			offset = this.emit(member + 2, out, offset);
 		}
-		out[offset++] = 0x7d;
+		out[offset++] = RIGHT_BRACE;
 		return offset;
 	}
 
