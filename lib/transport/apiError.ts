@@ -6,6 +6,7 @@
 import type { Failure, IN8nHttpFullResponse, INode, JsonObject } from 'n8n-workflow';
 import { NodeApiError } from 'n8n-workflow';
 
+import { neverReachedServer } from './networkCodes';
 import type { ApiRequest, CatalystPayContext } from './request';
 
 /**
@@ -47,6 +48,10 @@ export class CatalystPayApiError extends NodeApiError {
 			itemIndex,
 			failure: declaredFailure(apiFailure),
 		});
+		// NodeApiError swaps a message that merely contains a system error code (EPERM in a session
+		// token, EACCES in a host name) for its generic sentence about that code. Ours already says
+		// what happened: keep it.
+		this.message = message;
 	}
 }
 
@@ -199,9 +204,11 @@ export function networkFailure(context: CatalystPayContext, request: ApiRequest,
 			request.method === 'GET'
 				? 'Reading is safe to repeat: call this tool again in a little while.'
 				: 'The session may or may not have been created. Calling Create again could make a second payment page for the same purchase (no money moves until a customer pays), so tell the user rather than retrying on your own.';
-		description = timedOut
-			? `${unsure} (${code})`
-			: `n8n cannot reach CatalystPay; nothing was sent. This is a setting or network problem of the n8n workflow, not something your arguments can fix: tell the user. (${code})`;
+		// "Nothing was sent" only where the code proves it: after a dropped connection the Create
+		// may have arrived, and an agent told otherwise could make a second payment page.
+		description = neverReachedServer(code)
+			? `n8n cannot reach CatalystPay; nothing was sent. This is a setting or network problem of the n8n workflow, not something your arguments can fix: tell the user. (${code})`
+			: `${unsure} (${code})`;
 	}
 	return new CatalystPayApiError(
 		context,

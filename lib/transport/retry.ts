@@ -7,6 +7,7 @@ import { sleep } from 'n8n-workflow';
 
 import type { ApiFailure } from './apiError';
 import { CatalystPayApiError } from './apiError';
+import { neverReachedServer } from './networkCodes';
 
 export interface RetryPolicy {
 	/** Retries after the first attempt. */
@@ -27,13 +28,11 @@ export const DEFAULT_RETRY: Omit<RetryPolicy, 'idempotent'> = {
 	maxRetryAfterMs: 60_000,
 };
 
-/** Codes for requests that never reached a server, so nothing can have happened there. */
-const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
 const RETRYABLE_STATUS = new Set([502, 503, 504]);
 
 export function isRetryable(failure: ApiFailure, idempotent: boolean): boolean {
 	if (failure.statusCode === 429) return true;
-	if (failure.kind === 'network') return idempotent || NOT_SENT.has(failure.code ?? '');
+	if (failure.kind === 'network') return idempotent || neverReachedServer(failure.code);
 	return idempotent && failure.statusCode !== undefined && RETRYABLE_STATUS.has(failure.statusCode);
 }
 

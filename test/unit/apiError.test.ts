@@ -310,11 +310,28 @@ describe('networkFailure', () => {
 		);
 	});
 
+	it('as a tool: a dropped connection is never "nothing was sent": a Create may have arrived', () => {
+		for (const code of ['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'UNKNOWN']) {
+			const description = networkFailure(toolByType, create, BASE_URL, clientError('dropped', code)).description as string;
+			expect(description).not.toMatch(/nothing was sent/);
+			expect(description).toMatch(/may or may not have been created/);
+		}
+	});
+
 	it('as a tool: an unreachable CatalystPay is a setting for the user, not a retry for the agent', () => {
 		expect(networkFailure(toolByType, create, BASE_URL, clientError('refused', 'ECONNREFUSED')).description).toBe(
 			'n8n cannot reach CatalystPay; nothing was sent. This is a setting or network problem of the n8n workflow, not something your arguments can fix: tell the user. (ECONNREFUSED)',
 		);
 	});
+});
+
+test("a message that merely contains a system error code (EPERM in a token, EACCES in a host) stays ours, not n8n's generic sentence", () => {
+	const notFound = httpFailure(authorContext, { ...get, notFound: 'No payment session has the token ps_abcEPERMxyz1' }, response(404, { detail: 'Not found.' }));
+	expect(notFound.message).toContain('ps_abcEPERMxyz1');
+	expect(notFound.message).not.toMatch(/permitted/i);
+	const unreachable = networkFailure(authorContext, create, 'https://eacces.example', clientError('refused', 'ECONNREFUSED'));
+	expect(unreachable.message).toContain('https://eacces.example');
+	expect(unreachable.message).not.toMatch(/Forbidden by access permissions/i);
 });
 
 describe('no produced error carries the API key', () => {
