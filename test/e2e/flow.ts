@@ -6,8 +6,8 @@
 import { sign } from '../../lib/signature';
 import type { Delivery } from '../../sandbox/src';
 import { createSessionViaApi, payOnHostedPage } from '../helpers/sandbox';
-import type { Execution, Stack } from './stack';
-import { eventually, executions, nodeOutput } from './stack';
+import type { Execution, QueueStack, Stack } from './stack';
+import { addWorkflow, eventually, executions, nodeOutput } from './stack';
 
 export const PAYS = 'DE89370400440532013000';
 export const DECLINED = 'DE62370400440532013001';
@@ -114,4 +114,68 @@ export async function postForgedAndUnsigned(stack: Stack): Promise<{ forged: { s
 	const forged = await postToTrigger(stack, body, { 'content-type': 'application/json', 'x-catalystpay-signature': sign(body, 'whsec_not_the_secret') });
 	const missing = await postToTrigger(stack, body, { 'content-type': 'application/json' });
 	return { forged, missing };
+}
+
+/**
+ * Publishes a workflow a webhook at /webhook/<path> starts: the CatalystPay node creates a session for
+ * the posted first_name, then reads it back through its payment_url. Answers with Get's output.
+ */
+export async function addCreateAndGetWorkflow(
+	stack: Stack | QueueStack,
+	{ name, path, idPrefix, email, country }: { name: string; path: string; idPrefix: string; email: string; country: string },
+): Promise<{ id: string }> {
+	const credentials = { catalystPayApi: { id: stack.credential.id, name: stack.credential.name } };
+	const nodeId = (n: number) => `${idPrefix}0000000-0000-4000-8000-00000000000${n}`;
+	return await addWorkflow(
+		stack,
+		{
+			name,
+			nodes: [
+				{
+					id: nodeId(1),
+					name: 'Start',
+					type: 'n8n-nodes-base.webhook',
+					typeVersion: 2,
+					position: [0, 0],
+					webhookId: `${idPrefix}0000000-0000-4000-8000-0000000000a1`,
+					parameters: { httpMethod: 'POST', path, responseMode: 'lastNode', options: {} },
+				},
+				{
+					id: nodeId(2),
+					name: 'Create',
+					type: 'n8n-nodes-catalystpay.catalystPay',
+					typeVersion: 1,
+					position: [240, 0],
+					parameters: {
+						resource: 'paymentSession',
+						operation: 'create',
+						campaignId: stack.sandbox.config.campaigns[0].id,
+						firstName: '={{ $json.body.first_name }}',
+						lastName: 'Müller',
+						email,
+						country,
+						address: 'Musterstraße 42',
+						city: 'Köln',
+						postalCode: '50667',
+						additionalFields: {},
+					},
+					credentials,
+				},
+				{
+					id: nodeId(3),
+					name: 'Get',
+					type: 'n8n-nodes-catalystpay.catalystPay',
+					typeVersion: 1,
+					position: [480, 0],
+					parameters: { resource: 'paymentSession', operation: 'get', session: '={{ $json.payment_url }}' },
+					credentials,
+				},
+			],
+			connections: {
+				Start: { main: [[{ node: 'Create', type: 'main', index: 0 }]] },
+				Create: { main: [[{ node: 'Get', type: 'main', index: 0 }]] },
+			},
+		},
+		[`/webhook/${path}`],
+	);
 }

@@ -17,9 +17,10 @@ import {
 	payThroughSandbox,
 	postForgedAndUnsigned,
 	pressCredentialTest,
+	addCreateAndGetWorkflow,
 } from './flow';
 import type { Stack } from './stack';
-import { addWorkflow, eventually, executions, nodeOutput, startE2eStack } from './stack';
+import { eventually, executions, nodeOutput, startE2eStack } from './stack';
 
 const N8N_1 = '1.123.81';
 
@@ -97,59 +98,7 @@ describe(`n8n ${N8N_1} with n8n-nodes-catalystpay`, () => {
 
 	test("the CatalystPay node's Create and Get run in a workflow", async () => {
 		const path = 'catalystpay-n8n1-create-get';
-		const credentials = { catalystPayApi: { id: stack.credential.id, name: stack.credential.name } };
-		const { id } = await addWorkflow(
-			stack,
-			{
-				name: 'n8n 1.x: create and read a payment session',
-				nodes: [
-					{
-						id: 'f0000000-0000-4000-8000-000000000001',
-						name: 'Start',
-						type: 'n8n-nodes-base.webhook',
-						typeVersion: 2,
-						position: [0, 0],
-						webhookId: 'f0000000-0000-4000-8000-0000000000a1',
-						parameters: { httpMethod: 'POST', path, responseMode: 'lastNode', options: {} },
-					},
-					{
-						id: 'f0000000-0000-4000-8000-000000000002',
-						name: 'Create',
-						type: 'n8n-nodes-catalystpay.catalystPay',
-						typeVersion: 1,
-						position: [240, 0],
-						parameters: {
-							resource: 'paymentSession',
-							operation: 'create',
-							campaignId: stack.sandbox.config.campaigns[0].id,
-							firstName: '={{ $json.body.first_name }}',
-							lastName: 'Müller',
-							email: 'n8n1-create@example.com',
-							country: 'de',
-							address: 'Musterstraße 42',
-							city: 'Köln',
-							postalCode: '50667',
-							additionalFields: {},
-						},
-						credentials,
-					},
-					{
-						id: 'f0000000-0000-4000-8000-000000000003',
-						name: 'Get',
-						type: 'n8n-nodes-catalystpay.catalystPay',
-						typeVersion: 1,
-						position: [480, 0],
-						parameters: { resource: 'paymentSession', operation: 'get', session: '={{ $json.payment_url }}' },
-						credentials,
-					},
-				],
-				connections: {
-					Start: { main: [[{ node: 'Create', type: 'main', index: 0 }]] },
-					Create: { main: [[{ node: 'Get', type: 'main', index: 0 }]] },
-				},
-			},
-			[`/webhook/${path}`],
-		);
+		const { id } = await addCreateAndGetWorkflow(stack, { name: 'n8n 1.x: create and read a payment session', path, idPrefix: 'f', email: 'n8n1-create@example.com', country: 'de' });
 
 		const res = await fetch(`${stack.n8nUrl}/webhook/${path}`, {
 			method: 'POST',

@@ -23,7 +23,8 @@ import type { Delivery } from '../../sandbox/src';
 import { launchBrowser } from '../helpers/browser';
 import { createSessionViaApi, payOnHostedPage } from '../helpers/sandbox';
 import type { Execution, QueueProcess, QueueStack } from './stack';
-import { addWorkflow, eventually, executions, nodeOutput, startQueueE2eStack } from './stack';
+import { addCreateAndGetWorkflow } from './flow';
+import { eventually, executions, nodeOutput, startQueueE2eStack } from './stack';
 
 const PAYS = 'DE89370400440532013000';
 const DECLINED = 'DE62370400440532013001';
@@ -403,59 +404,7 @@ describe('n8n in queue mode with n8n-nodes-catalystpay', () => {
 
 		// The CatalystPay node, Create then Get, in a workflow started by a webhook: the worker runs it.
 		const path = 'catalystpay-queue-create-get';
-		const credentials = { catalystPayApi: { id: stack.credential.id, name: stack.credential.name } };
-		const { id } = await addWorkflow(
-			stack,
-			{
-				name: 'Queue mode: create and read a payment session',
-				nodes: [
-					{
-						id: 'e0000000-0000-4000-8000-000000000001',
-						name: 'Start',
-						type: 'n8n-nodes-base.webhook',
-						typeVersion: 2,
-						position: [0, 0],
-						webhookId: 'e0000000-0000-4000-8000-0000000000a1',
-						parameters: { httpMethod: 'POST', path, responseMode: 'lastNode', options: {} },
-					},
-					{
-						id: 'e0000000-0000-4000-8000-000000000002',
-						name: 'Create',
-						type: 'n8n-nodes-catalystpay.catalystPay',
-						typeVersion: 1,
-						position: [240, 0],
-						parameters: {
-							resource: 'paymentSession',
-							operation: 'create',
-							campaignId: stack.sandbox.config.campaigns[0].id,
-							firstName: '={{ $json.body.first_name }}',
-							lastName: 'Müller',
-							email: 'queue-create@example.com',
-							country: 'DE',
-							address: 'Musterstraße 42',
-							city: 'Köln',
-							postalCode: '50667',
-							additionalFields: {},
-						},
-						credentials,
-					},
-					{
-						id: 'e0000000-0000-4000-8000-000000000003',
-						name: 'Get',
-						type: 'n8n-nodes-catalystpay.catalystPay',
-						typeVersion: 1,
-						position: [480, 0],
-						parameters: { resource: 'paymentSession', operation: 'get', session: '={{ $json.payment_url }}' },
-						credentials,
-					},
-				],
-				connections: {
-					Start: { main: [[{ node: 'Create', type: 'main', index: 0 }]] },
-					Create: { main: [[{ node: 'Get', type: 'main', index: 0 }]] },
-				},
-			},
-			[`/webhook/${path}`],
-		);
+		const { id } = await addCreateAndGetWorkflow(stack, { name: 'Queue mode: create and read a payment session', path, idPrefix: 'e', email: 'queue-create@example.com', country: 'DE' });
 		const upstreams = new Set<string>();
 		for (let i = 0; i < 4; i++) {
 			const res = await fetch(`${stack.n8nUrl}/webhook/${path}`, {

@@ -114,7 +114,7 @@ describe('refused deliveries in n8n', () => {
 		const { id, url } = await triggerWorkflow({ refusedOutput: true, confirmSessionStatus: false });
 		const plain = body();
 		const spaced = JSON.stringify(JSON.parse(plain), null, 2);
-		const cases = [
+		const cases: Array<{ reason: string; headers: Record<string, string>; payload: string; status: number; answerHint?: RegExp; logHint?: RegExp }> = [
 			{ reason: 'missing-signature', headers: {}, payload: plain, status: 401, answerHint: /signs every delivery/ },
 			{ reason: 'malformed-signature', headers: { 'x-catalystpay-signature': 'sha256=abc' }, payload: plain, status: 401, answerHint: /bare hex/ },
 			{ reason: 'signature-mismatch', headers: { 'x-catalystpay-signature': sign(plain, 'whsec_not_the_secret') }, payload: plain, status: 401, logHint: /signing secret is the one shown/ },
@@ -163,7 +163,7 @@ describe('refused deliveries in n8n', () => {
 		// A real session, created but not paid: the webhook's COMPLETED is not what CatalystPay has.
 		const { session_token: pending } = await createSessionViaApi(stack.sandbox);
 		const early = body({ session_token: pending });
-		const cases = [
+		const cases: Array<{ reason: string; payload: string | Buffer; headers: Record<string, string>; status: number; hint: RegExp }> = [
 			{ reason: 'not-json', payload: latin1, headers: { 'x-catalystpay-signature': sign(body(), secret) }, status: 400, hint: /not UTF-8/ },
 			{ reason: 'not-json', payload: `not json ${BODY_MARKER}`, headers: { 'content-type': 'text/plain', 'x-catalystpay-signature': 'a'.repeat(64) }, status: 400, hint: /sends JSON/ },
 			{ reason: 'no-session-token', payload: noToken, headers: { 'x-catalystpay-signature': sign(noToken, secret) }, status: 422, hint: /session_token/ },

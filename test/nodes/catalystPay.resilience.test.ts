@@ -2,7 +2,7 @@
  * The CatalystPay node under load and faults, in n8n's engine against the sandbox's fault injection:
  * bounded concurrency, retries that never create a session twice, timeouts, and no item lost.
  */
-import type { IDataObject, INodeExecutionData, INodeParameters } from 'n8n-workflow';
+import type { INodeExecutionData, INodeParameters } from 'n8n-workflow';
 
 import { CatalystPay } from '../../nodes/CatalystPay/CatalystPay.node';
 import type { Sandbox } from '../../sandbox/src';
@@ -31,7 +31,7 @@ afterEach(() => expect(unhandled).toEqual([]));
 const numbered = (count: number): INodeExecutionData[] =>
 	Array.from({ length: count }, (_, n) => ({ json: { n, email: `lead-${n}@example.com` } }));
 
-const create = (options: IDataObject = {}): INodeParameters => createSessionParameters({ email: '={{ $json.email }}', options });
+const create = (options: INodeParameters = {}): INodeParameters => createSessionParameters({ email: '={{ $json.email }}', options });
 
 async function run(parameters: INodeParameters, inputItems: INodeExecutionData[], continueOnFail = false) {
 	return await runNode({
@@ -105,7 +105,7 @@ describe('Get', () => {
 		tokens = (output?.[0] ?? []).map((item) => item.json.session_token as string);
 	});
 
-	const get = (options: IDataObject = {}): INodeParameters => ({
+	const get = (options: INodeParameters = {}): INodeParameters => ({
 		resource: 'paymentSession',
 		operation: 'get',
 		session: '={{ $json.token }}',

@@ -40,7 +40,7 @@ const get: ApiRequest = {
 
 const response = (statusCode: number, body?: unknown, headers: Record<string, string | string[]> = {}): IN8nHttpFullResponse => ({
 	statusCode,
-	body,
+	body: body as IN8nHttpFullResponse['body'],
 	headers: { 'content-type': 'application/json', ...headers },
 });
 
