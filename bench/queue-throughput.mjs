@@ -33,20 +33,16 @@ import { fileURLToPath } from 'node:url';
 
 import { Agent, request } from 'undici';
 
+import { arg, percentile, sleep } from './common.mjs';
+
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
 const { startQueueStack } = require(join(ROOT, 'scripts', 'n8n-queue-stack.cjs'));
 
-function arg(name, fallback) {
-	const at = process.argv.indexOf(`--${name}`);
-	return at >= 0 ? Number(process.argv[at + 1]) : fallback;
-}
 const DELIVERIES = arg('deliveries', 300);
 const IN_FLIGHT = arg('in-flight', 16);
 const COPIES = arg('copies', 40);
 const WINDOW_DELIVERIES = arg('window', 20);
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 
 /**
  * CPU seconds used so far by each server and every process below it (n8n with its task runner,

@@ -36,15 +36,13 @@ import { fileURLToPath } from 'node:url';
 
 import { Agent, request } from 'undici';
 
+import { arg, percentile, sleep } from './common.mjs';
+
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
 const { startStack } = require(join(ROOT, 'scripts', 'n8n-stack.cjs'));
 const { sign } = require(join(ROOT, 'dist', 'index.js'));
 
-function arg(name, fallback) {
-	const at = process.argv.indexOf(`--${name}`);
-	return at >= 0 ? Number(process.argv[at + 1]) : fallback;
-}
 const PER_ROUND = arg('per-round', 300);
 const ROUNDS = arg('rounds', 3);
 const IN_FLIGHT = arg('in-flight', 16);
@@ -57,7 +55,6 @@ const ONLY = textArg('only')?.split(',');
 const CPU_PROF_DIR = textArg('n8n-cpu-prof');
 const CAMPAIGN_ID = 'a1b2c3d4-e5f6-7890-abcd-ef1234567890';
 const CREDENTIAL = { catalystPayApi: { id: 'catalystpaySandbox01', name: 'CatalystPay Sandbox' } };
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 // ------------------------------------------------------------------------------------------------
 // Bodies
@@ -262,7 +259,6 @@ async function sendAll(agent, url, deliveries) {
 	return { ms: Number(process.hrtime.bigint() - t0) / 1e6, latencies, statuses };
 }
 
-const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 
 async function main() {
 	const userFolder = mkdtempSync(join(tmpdir(), 'catalystpay-bench-n8n-'));
