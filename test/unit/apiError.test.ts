@@ -13,7 +13,7 @@ import { NodeApiError } from 'n8n-workflow';
 import { CatalystPayApiError, describeApiErrors, httpFailure, isRunningAsTool, networkFailure } from '../../lib/transport/apiError';
 import type { ApiRequest, CatalystPayContext } from '../../lib/transport/request';
 
-const API_KEY = 'rk_live_SECRET0123456789abcdef';
+const API_KEY = 'rk_test_SECRET0123456789abcdef';
 const BASE_URL = 'https://api.catalystpay.example';
 
 const node = (type = 'n8n-nodes-catalystpay.catalystPay'): INode => ({
