@@ -34,6 +34,7 @@ function javascriptCanonical(value: unknown): unknown {
 	return sorted;
 }
 
+// Node's buffer.isUtf8 would do, but n8n's community-node rules refuse an import of node:buffer.
 function isUtf8(bytes: Uint8Array): boolean {
 	try {
 		new TextDecoder('utf-8', { fatal: true }).decode(bytes);
