@@ -35,7 +35,8 @@ function arg(name: string, fallback: number): number {
 // ---------------------------------------------------------------------------------------------
 
 async function sandboxChild(): Promise<void> {
-	const lib = require('../sandbox/src') as SandboxLib;
+	// The built sandbox (npm run build:sandbox), as users run it; this file runs from bench/dist/bench/.
+	const lib = require('../../../sandbox/dist') as SandboxLib;
 	const config = lib.defaultConfig();
 	config.port = 0;
 	config.faults = { ...config.faults, latencyMs: arg('latency', 50) };
@@ -135,7 +136,7 @@ async function main(): Promise<void> {
 	const { runNode } = require('../test/helpers/n8nEngine') as Engine;
 	const { CatalystPay } = require('../nodes/CatalystPay/CatalystPay.node') as typeof import('../nodes/CatalystPay/CatalystPay.node');
 	const { CatalystPayApi } = require('../credentials/CatalystPayApi.credentials') as typeof import('../credentials/CatalystPayApi.credentials');
-	const { DEFAULT_CAMPAIGN_ID } = require('../sandbox/src/config') as typeof import('../sandbox/src/config');
+	const { DEFAULT_CAMPAIGN_ID } = require('../../../sandbox/dist/config') as typeof import('../sandbox/src/config');
 
 	const items = arg('items', 1000);
 	const latencyMs = arg('latency', 50);

@@ -60,7 +60,7 @@ const logFile = path.join(ROOT, '.n8n-runtime', 'dev-n8n.log');
 const say = (line) => console.log(`[dev] ${line}`);
 
 function build() {
-	for (const script of ['build', 'build:sandbox']) {
+	for (const script of ['build:sandbox']) {
 		const t0 = Date.now();
 		say(`npm run ${script}`);
 		const res = spawnSync(process.platform === 'win32' ? 'npm.cmd' : 'npm', ['run', script, '--silent'], {

@@ -432,7 +432,7 @@ async function startQueueStack(options = {}) {
 
 		// 4. The sandbox, in this process, sending its webhooks through nginx.
 		t = Date.now();
-		const sandboxLib = require(path.join(ROOT, 'sandbox', 'dist', 'sandbox', 'src', 'index.js'));
+		const sandboxLib = require(path.join(ROOT, 'sandbox', 'dist', 'index.js'));
 		const sandboxConfig = sandboxLib.defaultConfig();
 		sandboxConfig.host = host;
 		sandboxConfig.port = options.sandboxPort ?? 0;

@@ -520,7 +520,7 @@ async function startStack(options) {
 
 	// 1. The sandbox, in this process, sending its webhooks to the trigger's production URL.
 	t = Date.now();
-	const sandboxLib = require(path.join(ROOT, 'sandbox', 'dist', 'sandbox', 'src', 'index.js'));
+	const sandboxLib = require(path.join(ROOT, 'sandbox', 'dist', 'index.js'));
 	const sandboxConfig = sandboxLib.defaultConfig();
 	sandboxConfig.host = host;
 	sandboxConfig.port = sandboxPort;

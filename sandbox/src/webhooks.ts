@@ -8,7 +8,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 import { Agent, request } from 'undici';
 
-import { EVENT_HEADER, sign, SIGNATURE_HEADER } from '../../lib/signature';
+// The package's compiled signature core, the very code the trigger ships with (the root build makes
+// it), so the sandbox's output stays a plain dist/cli.js instead of mirroring the repository.
+import { EVENT_HEADER, sign, SIGNATURE_HEADER } from '../../dist/lib/signature';
 import type { SandboxConfig } from './config';
 import type { Campaign, Delivery, Session } from './model';
 import type { Store } from './store';

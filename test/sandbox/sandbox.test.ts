@@ -14,7 +14,7 @@ import { verifySignature } from '../../lib/signature';
 import { defaultConfig, startSandbox } from '../../sandbox/src';
 import { eventually, payOnHostedPage } from '../helpers/sandbox';
 
-const CLI = join(__dirname, '..', '..', 'sandbox', 'dist', 'sandbox', 'src', 'cli.js');
+const CLI = join(__dirname, '..', '..', 'sandbox', 'dist', 'cli.js');
 
 beforeAll(() => {
 	if (!existsSync(CLI)) throw new Error(`The sandbox is not built: run npm run build:sandbox (missing ${CLI})`);
