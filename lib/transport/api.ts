@@ -4,10 +4,10 @@
  * and its request logging all apply; failures become errors a user can act on (apiError.ts), and
  * the ones that are safe to repeat are retried (retry.ts).
  */
-import type { IDataObject, IN8nHttpFullResponse } from 'n8n-workflow';
+import type { IAdditionalCredentialOptions, IDataObject, IN8nHttpFullResponse } from 'n8n-workflow';
 
 import { httpFailure, networkFailure } from './apiError';
-import { CREDENTIAL_TYPE, readCredentials } from './credentials';
+import { type CatalystPayCredentials, CREDENTIAL_TYPE, readCredentials } from './credentials';
 import { DEFAULT_RETRY, withRetries } from './retry';
 import type { ApiRequest, CatalystPayContext } from './request';
 
@@ -18,9 +18,9 @@ export type { ApiRequest, CatalystPayContext } from './request';
  * CatalystPayApiError otherwise.
  */
 export async function catalystPayRequest(this: CatalystPayContext, request: ApiRequest): Promise<IDataObject> {
-	const baseUrl = request.baseUrl ?? readCredentials(await this.getCredentials(CREDENTIAL_TYPE, request.itemIndex)).baseUrl;
+	const credentials = request.credentials ?? readCredentials(await this.getCredentials(CREDENTIAL_TYPE, request.itemIndex));
 	return await withRetries(
-		async () => await sendOnce(this, request, baseUrl),
+		async () => await sendOnce(this, request, credentials),
 		{ ...DEFAULT_RETRY, retries: request.retries ?? 0, idempotent: request.idempotent ?? false },
 		request.signal,
 	);
@@ -33,7 +33,7 @@ export async function catalystPayRequest(this: CatalystPayContext, request: ApiR
 export async function getPaymentSession(
 	this: CatalystPayContext,
 	token: string,
-	settings: Pick<ApiRequest, 'itemIndex' | 'timeout' | 'retries' | 'signal' | 'baseUrl'> = {},
+	settings: Pick<ApiRequest, 'itemIndex' | 'timeout' | 'retries' | 'signal' | 'credentials'> = {},
 ): Promise<IDataObject> {
 	return await catalystPayRequest.call(this, {
 		...settings,
@@ -44,7 +44,19 @@ export async function getPaymentSession(
 	});
 }
 
-async function sendOnce(context: CatalystPayContext, request: ApiRequest, baseUrl: string): Promise<IDataObject> {
+/**
+ * The credential already read, handed to n8n's request helper so that it does not read it again for
+ * every request (and retry). A copy each time: n8n may add to it (pre-authentication).
+ */
+function alreadyRead(context: CatalystPayContext, credentials: CatalystPayCredentials): IAdditionalCredentialOptions {
+	const reference = context.getNode().credentials?.[CREDENTIAL_TYPE];
+	return {
+		credentialsDecrypted: { id: reference?.id ?? '', name: reference?.name ?? '', type: CREDENTIAL_TYPE, data: { ...credentials } },
+	};
+}
+
+async function sendOnce(context: CatalystPayContext, request: ApiRequest, credentials: CatalystPayCredentials): Promise<IDataObject> {
+	const baseUrl = credentials.baseUrl;
 	let response: IN8nHttpFullResponse;
 	try {
 		response = (await context.helpers.httpRequestWithAuthentication.call(context, CREDENTIAL_TYPE, {
@@ -57,7 +69,7 @@ async function sendOnce(context: CatalystPayContext, request: ApiRequest, baseUr
 			returnFullResponse: true,
 			// Statuses are judged here, where the response body is still at hand for the message.
 			ignoreHttpStatusErrors: true,
-		})) as IN8nHttpFullResponse;
+		}, alreadyRead(context, credentials))) as IN8nHttpFullResponse;
 	} catch (error) {
 		throw networkFailure(context, request, baseUrl, error);
 	}

@@ -4,6 +4,8 @@
  */
 import type { IDataObject, IExecuteFunctions, IHookFunctions, IHttpRequestMethods, IWebhookFunctions } from 'n8n-workflow';
 
+import type { CatalystPayCredentials } from './credentials';
+
 export type CatalystPayContext = IExecuteFunctions | IWebhookFunctions | IHookFunctions;
 
 export interface ApiRequest {
@@ -22,6 +24,9 @@ export interface ApiRequest {
 	idempotent?: boolean;
 	/** Stops waiting between retries, e.g. when the execution is cancelled. */
 	signal?: AbortSignal;
-	/** The credential's base URL when the caller has read it already (a batch reads it once). */
-	baseUrl?: string;
+	/**
+	 * The credential when the caller has read it already: a batch reads it once, the trigger keeps it
+	 * a few seconds. Each read in n8n is a lookup, a decryption and, in n8n 2.x, an expression isolate.
+	 */
+	credentials?: CatalystPayCredentials;
 }

@@ -2,7 +2,7 @@ import type { IDataObject, IDisplayOptions, IExecuteFunctions } from 'n8n-workfl
 import { NodeOperationError } from 'n8n-workflow';
 
 import { isRunningAsTool } from '../../../lib/transport/apiError';
-import { CREDENTIAL_TYPE, readCredentials } from '../../../lib/transport/credentials';
+import { type CatalystPayCredentials, CREDENTIAL_TYPE, readCredentials } from '../../../lib/transport/credentials';
 
 export function showFor(resource: string, operation: string): IDisplayOptions {
 	return { show: { resource: [resource], operation: [operation] } };
@@ -70,8 +70,8 @@ export function nameValuePairs(
 
 /** How requests are sent, from the node's Options (read once: they do not vary per item). */
 export interface RequestSettings {
-	/** Read once per run: in n8n each credential read is a database lookup and a decryption. */
-	baseUrl: string;
+	/** Read once per run: in n8n each credential read is a database lookup, a decryption and (2.x) an expression isolate. */
+	credentials: CatalystPayCredentials;
 	concurrency: number;
 	retries: number;
 	timeout: number;
@@ -80,9 +80,8 @@ export interface RequestSettings {
 
 export async function requestSettings(context: IExecuteFunctions): Promise<RequestSettings> {
 	const options = context.getNodeParameter('options', 0, {}) as Partial<RequestSettings>;
-	const credentials = readCredentials(await context.getCredentials(CREDENTIAL_TYPE));
 	return {
-		baseUrl: credentials.baseUrl,
+		credentials: readCredentials(await context.getCredentials(CREDENTIAL_TYPE)),
 		concurrency: Math.max(1, Math.floor(options.concurrency ?? 5)),
 		retries: Math.max(0, Math.floor(options.retries ?? 3)),
 		timeout: Math.max(1, options.timeout ?? 30000),

@@ -177,6 +177,6 @@ export async function execute(this: IExecuteFunctions, itemIndex: number, settin
 		// A repeated create could charge a customer twice: only provably unsent requests are retried.
 		idempotent: false,
 		signal: settings.signal,
-		baseUrl: settings.baseUrl,
+		credentials: settings.credentials,
 	});
 }

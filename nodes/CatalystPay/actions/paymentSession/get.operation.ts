@@ -26,6 +26,6 @@ export async function execute(this: IExecuteFunctions, itemIndex: number, settin
 		timeout: settings.timeout,
 		retries: settings.retries,
 		signal: settings.signal,
-		baseUrl: settings.baseUrl,
+		credentials: settings.credentials,
 	});
 }
