@@ -20,7 +20,11 @@ export class CatalystPayTrigger implements INodeType {
 		name: 'catalystPayTrigger',
 		icon: { light: 'file:../../icons/catalystpay.svg', dark: 'file:../../icons/catalystpay.dark.svg' },
 		group: ['trigger'],
-		version: [1],
+		// 1.1 behaves as 1 does. n8n treats a trigger at version 1 as its first webhook nodes: for every
+		// request it evaluates an expression (an isolate in n8n 2.x) and reads every body; above 1 it
+		// does neither, and the trigger reads a body n8n did not (webhook.ts, rawBodyOf).
+		version: [1, 1.1],
+		defaultVersion: 1.1,
 		subtitle: '={{$parameter["events"].join(", ")}}',
 		description: 'Starts the workflow when CatalystPay sends a signed webhook, such as a completed payment',
 		defaults: { name: 'CatalystPay Trigger' },

@@ -7,7 +7,7 @@ import type { IDataObject, IExecuteFunctions, IWebhookFunctions, IWebhookRespons
 
 import { getPaymentSession } from '../../lib/transport/api';
 import { CatalystPayApiError } from '../../lib/transport/apiError';
-import { CREDENTIAL_TYPE, readCredentials, signingSecrets } from '../../lib/transport/credentials';
+import { type CatalystPayCredentials, CREDENTIAL_TYPE, readCredentials, signingSecrets } from '../../lib/transport/credentials';
 import { checkSignature, EVENT_HEADER, SIGNATURE_HEADER, type SignatureFailure } from '../../lib/signature';
 import { diagnoseMismatch, reencodingHint } from '../../lib/signature/diagnosis';
 import { parseSessionToken } from '../../lib/validate';
@@ -36,30 +36,47 @@ export function deliveryScope(context: IWebhookFunctions | IExecuteFunctions): s
 }
 
 /**
- * n8n reads and decrypts a credential through its expression engine on every call, which costs a
- * delivery more than the whole verification (measured: 16 against 22 deliveries/s in real n8n). A
- * burst of deliveries therefore reuses the secrets for a few seconds: a changed secret takes effect
- * within SECRET_CACHE_MS (rotation is covered by the previous-secret field). A missing secret is
- * never cached, so adding one takes effect at once.
+ * n8n reads and decrypts a credential on every call, and n8n 2.x (and 1.123.66 on) builds a fresh
+ * expression isolate for each read: that costs a delivery more than the whole verification. A burst
+ * of deliveries therefore reuses the credential for a few seconds, for the signature and for the
+ * session check alike: a changed credential takes effect within CREDENTIAL_CACHE_MS (rotation is
+ * covered by the previous-secret field). One without a signing secret is never cached, so adding
+ * the secret takes effect at once.
  */
-const SECRET_CACHE_MS = 5_000;
+const CREDENTIAL_CACHE_MS = 5_000;
 const MAX_CACHED = 1_000;
-const secretCache = new Map<string, { secrets: string[]; until: number }>();
+const credentialCache = new Map<string, { credentials: CatalystPayCredentials; until: number }>();
 
-async function secretsFor(context: IWebhookFunctions): Promise<string[]> {
+async function credentialsFor(context: IWebhookFunctions): Promise<CatalystPayCredentials> {
 	const node = context.getNode();
 	const key = `${context.getWorkflow().id ?? ''}:${node.id}:${node.credentials?.[CREDENTIAL_TYPE]?.id ?? ''}`;
 	const now = Date.now();
-	const cached = secretCache.get(key);
-	if (cached && cached.until > now) return cached.secrets;
-	const secrets = signingSecrets(readCredentials(await context.getCredentials(CREDENTIAL_TYPE)));
-	if (secrets.length === 0) {
-		secretCache.delete(key);
-		return secrets;
+	const cached = credentialCache.get(key);
+	if (cached && cached.until > now) return cached.credentials;
+	const credentials = readCredentials(await context.getCredentials(CREDENTIAL_TYPE));
+	if (signingSecrets(credentials).length === 0) {
+		credentialCache.delete(key);
+		return credentials;
 	}
-	if (secretCache.size >= MAX_CACHED) secretCache.clear();
-	secretCache.set(key, { secrets, until: now + SECRET_CACHE_MS });
-	return secrets;
+	if (credentialCache.size >= MAX_CACHED) credentialCache.clear();
+	credentialCache.set(key, { credentials, until: now + CREDENTIAL_CACHE_MS });
+	return credentials;
+}
+
+/**
+ * The body exactly as it arrived. n8n keeps it for the content types it parses (JSON among them); for
+ * any other type the trigger reads it itself (node versions above 1: n8n no longer reads every body).
+ */
+async function rawBodyOf(context: IWebhookFunctions): Promise<Buffer | undefined> {
+	const request = context.getRequestObject() as { rawBody?: unknown; readRawBody?: () => Promise<void> };
+	if (!Buffer.isBuffer(request.rawBody) && typeof request.readRawBody === 'function') {
+		try {
+			await request.readRawBody();
+		} catch {
+			// Unreadable (aborted, or consumed by n8n's form parser): refused below like a missing body.
+		}
+	}
+	return Buffer.isBuffer(request.rawBody) ? request.rawBody : undefined;
 }
 
 function answer(context: IWebhookFunctions, status: number, body: IDataObject): IWebhookResponseData {
@@ -168,9 +185,8 @@ function refuse(context: IWebhookFunctions, refusal: Refusal, rawBody: Buffer | 
 }
 
 export async function handleDelivery(this: IWebhookFunctions): Promise<IWebhookResponseData> {
-	const request = this.getRequestObject();
-	const rawBody: unknown = (request as { rawBody?: unknown }).rawBody;
-	if (!Buffer.isBuffer(rawBody)) {
+	const rawBody = await rawBodyOf(this);
+	if (rawBody === undefined) {
 		// Verifying a re-serialized body would be wrong for floats, big numbers and key order.
 		return refuse(
 			this,
@@ -184,7 +200,8 @@ export async function handleDelivery(this: IWebhookFunctions): Promise<IWebhookR
 		);
 	}
 
-	const secrets = await secretsFor(this);
+	const credentials = await credentialsFor(this);
+	const secrets = signingSecrets(credentials);
 	const check = checkSignature(rawBody, header(this, SIGNATURE_HEADER), secrets);
 	if (!check.valid) return refuse(this, signatureRefusal(this, check, rawBody, secrets), rawBody);
 
@@ -218,7 +235,7 @@ export async function handleDelivery(this: IWebhookFunctions): Promise<IWebhookR
 	// trigger keys on where the trigger alone cannot decide (copies at two processes at one instant).
 	const output: IDataObject = { event, deliveryId: key, payload: payload as IDataObject };
 	if (this.getNodeParameter('confirmSessionStatus', true) as boolean) {
-		const confirmation = await confirmSession(this, event, payload).catch((error: unknown) => {
+		const confirmation = await confirmSession(this, event, payload, credentials).catch((error: unknown) => {
 			release(scope, key);
 			throw error;
 		});
@@ -241,6 +258,7 @@ async function confirmSession(
 	context: IWebhookFunctions,
 	event: string,
 	payload: unknown,
+	credentials: CatalystPayCredentials,
 ): Promise<{ session: IDataObject } | { refusal: Refusal }> {
 	const fields = (payload ?? {}) as IDataObject;
 	const parsed = parseSessionToken(typeof fields.session_token === 'string' ? fields.session_token : '');
@@ -257,7 +275,7 @@ async function confirmSession(
 	let session: IDataObject;
 	try {
 		// Briefly: CatalystPay waits for this answer, and retries the delivery itself if it fails.
-		session = await getPaymentSession.call(context, parsed.token, { retries: 2, timeout: 10_000 });
+		session = await getPaymentSession.call(context, parsed.token, { retries: 2, timeout: 10_000, credentials });
 	} catch (error) {
 		// An unknown session means a wrong environment (Base URL) rather than a passing fault: say so.
 		const unknown = error instanceof CatalystPayApiError && error.apiFailure.statusCode === 404;

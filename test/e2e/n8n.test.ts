@@ -247,6 +247,20 @@ describe('n8n with n8n-nodes-catalystpay', () => {
 		expect((await executions(stack)).length).toBe(before);
 	});
 
+	test('a delivery whose content type a proxy changed is still checked from its bytes (trigger 1.1: n8n leaves such bodies unread)', async () => {
+		const body = '{"note": "M\\u00fcller", "amount": 1.0}';
+		const headers = { 'x-catalystpay-event': 'payment_session.refunded', 'x-catalystpay-signature': sign(body, stack.sandbox.config.signingSecret) };
+		for (const contentType of ['application/octet-stream', 'application/vnd.catalystpay+json']) {
+			// Signed, for an event the example does not listen to: verified, then acknowledged and ignored.
+			const signed = await postToTrigger(stack, body, { ...headers, 'content-type': contentType });
+			expect(signed.status).toBe(200);
+			expect(JSON.parse(signed.body).ignored).toMatch(/payment_session\.refunded/);
+			const forged = await postToTrigger(stack, body, { ...headers, 'content-type': contentType, 'x-catalystpay-signature': 'b'.repeat(64) });
+			expect(forged.status).toBe(401);
+			expect(JSON.parse(forged.body).error).toMatch(/does not match/);
+		}
+	});
+
 	test('an accepted delivery gets {"received":true} from n8n', async () => {
 		const { token } = await checkoutAndPay(DECLINED);
 		await eventually('the "Payment failed" execution', async () => ((await paymentExecutionsFor(token)).length > 0 ? true : undefined));
