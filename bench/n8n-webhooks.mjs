@@ -1,8 +1,10 @@
 // What the webhook benchmarks in a real n8n share: the deliveries, the workflows under test, and the
 // load and its accounting (answers, and the executions n8n saved for them, through its public API).
 import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -13,6 +15,7 @@ import { percentile, sleep } from './common.mjs';
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
 const { sign } = require(join(ROOT, 'dist', 'index.js'));
+const { startStack } = require(join(ROOT, 'scripts', 'n8n-stack.cjs'));
 
 export const CAMPAIGN_ID = 'a1b2c3d4-e5f6-7890-abcd-ef1234567890';
 const CREDENTIAL = { catalystPayApi: { id: 'catalystpaySandbox01', name: 'CatalystPay Sandbox' } };
@@ -94,14 +97,14 @@ const node = (name, type, typeVersion, x, parameters, extra = {}) => ({ id: rand
 const NO_OP = (x) => node('No Operation', 'n8n-nodes-base.noOp', 1, x, {});
 const to = (target) => ({ main: [[{ node: target, type: 'main', index: 0 }]] });
 
-/** The CatalystPay Trigger -> No Operation. */
-export function catalystPayTrigger(name, confirmSessionStatus) {
+/** The CatalystPay Trigger -> No Operation, at the version a user drops in today unless told otherwise. */
+export function catalystPayTrigger(name, confirmSessionStatus, typeVersion = 1.1) {
 	const webhookId = randomUUID();
 	return {
 		name,
 		path: `/webhook/${webhookId}/webhook`,
 		nodes: [
-			node('CatalystPay Trigger', 'n8n-nodes-catalystpay.catalystPayTrigger', 1, 0, {
+			node('CatalystPay Trigger', 'n8n-nodes-catalystpay.catalystPayTrigger', typeVersion, 0, {
 				events: ['payment_session.completed'],
 				otherEvents: '',
 				confirmSessionStatus,
@@ -390,6 +393,64 @@ export class Tally {
 	p(q) {
 		return percentile([...this.latencies].sort((a, b) => a - b), q);
 	}
+}
+
+/**
+ * Sends `perRound` deliveries to each endpoint per round, after `warmup` unmeasured ones, rotating
+ * the order every round (A B C, B C A, ...) and waiting for n8n's saved executions after each, so
+ * one endpoint's backlog never lands on another's round. `make(key, count, offset)` makes the
+ * deliveries. Returns a Tally per endpoint.
+ */
+export async function runRounds(stack, agent, endpoints, make, { rounds, perRound, warmup, inFlight }) {
+	const keys = Object.keys(endpoints);
+	const tallies = Object.fromEntries(keys.map((key) => [key, new Tally()]));
+	const measure = async (key, deliveries, tally) => {
+		const before = await countExecutions(stack, endpoints[key].id);
+		const run = await sendAll(agent, endpoints[key].url, deliveries, inFlight);
+		const settled = await settle(stack, endpoints[key].id, before + deliveries.length);
+		tally?.add(deliveries.length, run, settled.ms);
+	};
+	for (const key of keys) await measure(key, make(key, warmup, 0), undefined);
+	for (let round = 0; round < rounds; round++) {
+		for (const key of keys.map((_, i) => keys[(i + round) % keys.length])) {
+			await measure(key, make(key, perRound, warmup + round * perRound), tallies[key]);
+		}
+	}
+	return tallies;
+}
+
+/** A fresh n8n with this package (from its packed tarball) and the sandbox, for one benchmark run. */
+export async function startBenchStack({ n8nEnv = {}, nodeArgs = [] } = {}) {
+	const userFolder = mkdtempSync(join(tmpdir(), 'catalystpay-bench-n8n-'));
+	const verbose = Boolean(process.env.BENCH_VERBOSE);
+	const stack = await startStack({
+		userFolder,
+		install: 'pack',
+		n8nPort: await freePortPair(),
+		sandboxPort: 0,
+		n8nEnv,
+		configureSandbox: (config) => {
+			// The benchmarks pay sessions and deliver webhooks themselves.
+			config.campaigns[0].webhook.url = null;
+		},
+		nodeArgs,
+		log: verbose ? (line) => process.stderr.write(`${line}\n`) : () => {},
+		onN8nOutput: (text) => verbose && process.stderr.write(text),
+	});
+	const stop = stack.stop.bind(stack);
+	stack.stop = async () => {
+		await stop();
+		rmSync(userFolder, { recursive: true, force: true });
+	};
+	return stack;
+}
+
+/** n8n's log lines that say something went wrong (not the "not registered" answers to readiness probes). */
+export function n8nErrorLines(stack) {
+	return stack
+		.n8nOutput()
+		.split('\n')
+		.filter((line) => /uncaught|unhandled|ERROR|Error:|problem saving/i.test(line) && !/is not registered|not registered for POST/.test(line));
 }
 
 /** "MET" or "MISSED", with by how much, for a figure that should be at least `goal`. */

@@ -24,7 +24,8 @@ const only = process.argv.slice(2);
 const benches = [
 	{ name: 'verification', title: '1. Verification', file: join(HERE, 'verification.mjs') },
 	{ name: 'batch-create', title: '2. Batch create', file: join(HERE, 'dist', 'bench', 'batch-create.js'), compile: true },
-	{ name: 'webhook-throughput', title: '3. Webhook throughput in real n8n', file: join(HERE, 'webhook-throughput.mjs') },
+	{ name: 'webhook-throughput', title: '3. Webhooks in real n8n: the trigger against what users build instead, and a forged flood', file: join(HERE, 'webhook-throughput.mjs') },
+	{ name: 'expression-engine', title: "3b. The trigger under n8n's expression engine settings", file: join(HERE, 'expression-engine.mjs') },
 	{ name: 'queue-throughput', title: '4. Webhook throughput in n8n queue mode', file: join(HERE, 'queue-throughput.mjs') },
 ].filter((bench) => only.length === 0 || only.includes(bench.name));
 

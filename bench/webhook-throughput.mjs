@@ -26,11 +26,6 @@
  *        [--flood 600] [--only A,B,E] [--n8n-cpu-prof DIR]   (a CPU profile of n8n, written when it stops)
  * Figures are printed, never asserted: this is not a timed test.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-
 import { Agent } from 'undici';
 
 import { arg } from './common.mjs';
@@ -44,23 +39,21 @@ import {
 	delivery,
 	diyCode,
 	diyCrypto,
-	freePortPair,
 	getWorkflow,
 	listExecutions,
 	paidSessions,
 	payload,
+	n8nErrorLines,
 	plainWebhook,
 	pythonDumps,
-	ROOT,
+	runRounds,
 	sendAll,
 	settle,
+	startBenchStack,
 	Tally,
 	UMLAUT_NAMES,
 	verdict,
 } from './n8n-webhooks.mjs';
-
-const require = createRequire(import.meta.url);
-const { startStack } = require(join(ROOT, 'scripts', 'n8n-stack.cjs'));
 
 const PER_ROUND = arg('per-round', 300);
 const ROUNDS = arg('rounds', 3);
@@ -84,23 +77,11 @@ const LABEL = {
 const DIY = ['E', 'F'];
 
 async function main() {
-	const userFolder = mkdtempSync(join(tmpdir(), 'catalystpay-bench-n8n-'));
-	const log = process.env.BENCH_VERBOSE ? (line) => process.stderr.write(`${line}\n`) : () => {};
 	const t0 = Date.now();
-	const stack = await startStack({
-		userFolder,
-		install: 'pack',
-		n8nPort: await freePortPair(),
-		sandboxPort: 0,
-		// What a user building F sets so that a Code node may use node:crypto.
+	// What a user building F sets so that a Code node may use node:crypto.
+	const stack = await startBenchStack({
 		n8nEnv: { NODE_FUNCTION_ALLOW_BUILTIN: 'crypto' },
-		configureSandbox: (config) => {
-			// The bench pays sessions itself (for D) and delivers their webhooks itself.
-			config.campaigns[0].webhook.url = null;
-		},
 		nodeArgs: CPU_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF_DIR}`] : [],
-		log,
-		onN8nOutput: (text) => process.env.BENCH_VERBOSE && process.stderr.write(text),
 	});
 	const agent = new Agent({ connections: IN_FLIGHT, pipelining: 1, keepAliveTimeout: 60000, keepAliveMaxTimeout: 60000 });
 	try {
@@ -135,19 +116,7 @@ async function main() {
 		);
 
 		// -------------------------------------------------------------------- 1. throughput
-		const tallies = Object.fromEntries(keys.map((key) => [key, new Tally()]));
-		const measure = async (key, deliveries, tally) => {
-			const before = await countExecutions(stack, endpoints[key].id);
-			const run = await sendAll(agent, endpoints[key].url, deliveries, IN_FLIGHT);
-			const settled = await settle(stack, endpoints[key].id, before + deliveries.length);
-			tally?.add(deliveries.length, run, settled.ms);
-		};
-		for (const key of keys) await measure(key, make(key, WARMUP, 0), undefined);
-		for (let round = 0; round < ROUNDS; round++) {
-			for (const key of keys.map((_, i) => keys[(i + round) % keys.length])) {
-				await measure(key, make(key, PER_ROUND, WARMUP + round * PER_ROUND), tallies[key]);
-			}
-		}
+		const tallies = await runRounds(stack, agent, endpoints, make, { rounds: ROUNDS, perRound: PER_ROUND, warmup: WARMUP, inFlight: IN_FLIGHT });
 
 		console.log('\n  1. Throughput (deliveries/s to the last saved execution; p50/p99 of the HTTP answer)');
 		const lost = {};
@@ -237,17 +206,12 @@ async function main() {
 			const remembered = Object.keys(stored.staticData?.['node:CatalystPay Trigger']?.recentDeliveries ?? {}).length;
 			console.log(`\n  trigger A's persisted repeat memory: ${remembered} entries (min(deliveries, 1,000): what catches a repeat after n8n restarts)`);
 		}
-		// Not counted: the "not registered" answers to the readiness probes sent before each workflow was live.
-		const problems = stack
-			.n8nOutput()
-			.split('\n')
-			.filter((line) => /uncaught|unhandled|ERROR|Error:|problem saving/i.test(line) && !/is not registered|not registered for POST/.test(line));
+		const problems = n8nErrorLines(stack);
 		console.log(`  n8n log: ${problems.length} error lines${problems.length ? `, first: ${problems.slice(0, 3).join(' | ')}` : ''}`);
 		if (totalLost > 0) process.exitCode = 1;
 	} finally {
 		await agent.close();
 		await stack.stop();
-		rmSync(userFolder, { recursive: true, force: true });
 	}
 }
 
