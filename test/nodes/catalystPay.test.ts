@@ -94,6 +94,28 @@ describe('Payment Session: Create', () => {
 		expect(session?.extra).toEqual({ external_reference: 'order-77' });
 	});
 
+	test('fixed fields are the same for every item; an expression anywhere, even deep in a collection, is resolved per item', async () => {
+		// The node asks n8n once for a parameter without expressions and per item for one with them.
+		const { output, error } = await run(
+			createParameters({
+				email: '={{ $json.email }}',
+				additionalFields: {
+					leadFields: { field: [{ name: 'phone', value: '={{ $json.phone }}' }, { name: 'source', value: 'fair' }] },
+					sessionFields: { field: [{ name: 'external_reference', value: 'batch-1' }] },
+				},
+			}),
+			{ inputItems: items({ email: 'ada@example.com', phone: '+49 1' }, { email: 'bob@example.com', phone: '+49 2' }, { email: 'cy@example.com', phone: '+49 3' }) },
+		);
+		expect(error).toBeUndefined();
+		const sessions = (output?.[0] ?? []).map((item) => sandbox.store.sessions.get(item.json.session_token as string));
+		expect(sessions.map((session) => [session?.lead.email, session?.lead.phone, session?.lead.source, session?.lead.city])).toEqual([
+			['ada@example.com', '+49 1', 'fair', 'Köln'],
+			['bob@example.com', '+49 2', 'fair', 'Köln'],
+			['cy@example.com', '+49 3', 'fair', 'Köln'],
+		]);
+		expect(sessions.map((session) => session?.extra)).toEqual(Array(3).fill({ external_reference: 'batch-1' }));
+	});
+
 	test.each([
 		['Campaign ID', { campaignId: 'not-a-uuid' }, /Campaign ID "not-a-uuid" is not a UUID.*\(item 0\)/],
 		['Email', { email: 'max-at-example.com' }, /Email "max-at-example.com" is not an email address \(item 0\)/],

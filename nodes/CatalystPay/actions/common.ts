@@ -8,9 +8,38 @@ export function showFor(resource: string, operation: string): IDisplayOptions {
 	return { show: { resource: [resource], operation: [operation] } };
 }
 
+/** True when a parameter's stored value has an expression anywhere in it. */
+function hasExpression(value: unknown): boolean {
+	if (typeof value === 'string') return value.startsWith('=');
+	if (Array.isArray(value)) return value.some(hasExpression);
+	if (value !== null && typeof value === 'object') return Object.values(value).some(hasExpression);
+	return false;
+}
+
+/** A node parameter's value for one item. */
+export type ItemParameters = (name: string, itemIndex: number, fallback?: unknown) => unknown;
+
+/**
+ * Reads node parameters item after item, for one run of the node. A parameter with no expression
+ * anywhere in it has the same value for every item, so n8n is asked for it once and the answer is
+ * kept (each ask costs n8n a lookup and a check against the node's description); a parameter with an
+ * expression ($json, $fromAI, ...) is resolved for each item, as it must be. A parameter n8n fails
+ * to resolve is not kept: each item asks again and gets its own error.
+ */
+export function itemParameters(context: IExecuteFunctions): ItemParameters {
+	const stored = context.getNode().parameters;
+	const kept = new Map<string, unknown>();
+	return (name, itemIndex, fallback) => {
+		if (kept.has(name)) return kept.get(name);
+		const value = context.getNodeParameter(name, itemIndex, fallback) as unknown;
+		if (!hasExpression(stored[name])) kept.set(name, value);
+		return value;
+	};
+}
+
 /** A string parameter, trimmed: values pasted from spreadsheets often carry stray spaces. */
-export function textParameter(this: IExecuteFunctions, name: string, itemIndex: number): string {
-	const value = this.getNodeParameter(name, itemIndex, '') as unknown;
+export function textParameter(parameters: ItemParameters, name: string, itemIndex: number): string {
+	const value = parameters(name, itemIndex, '');
 	if (value === null || value === undefined) return '';
 	return (typeof value === 'string' ? value : String(value)).trim();
 }

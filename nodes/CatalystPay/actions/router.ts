@@ -3,11 +3,16 @@ import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
 import { isRunningAsTool } from '../../../lib/transport/apiError';
 import { mapWithConcurrency } from '../../../lib/concurrency';
-import type { RequestSettings } from './common';
-import { requestSettings } from './common';
+import type { ItemParameters, RequestSettings } from './common';
+import { itemParameters, requestSettings } from './common';
 import * as paymentSession from './paymentSession';
 
-type Operation = (this: IExecuteFunctions, itemIndex: number, settings: RequestSettings) => Promise<IDataObject>;
+type Operation = (
+	this: IExecuteFunctions,
+	itemIndex: number,
+	settings: RequestSettings,
+	parameters: ItemParameters,
+) => Promise<IDataObject>;
 
 const operations: Record<string, Record<string, Operation>> = {
 	paymentSession: {
@@ -53,11 +58,12 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 
 	const items = this.getInputData();
 	const settings = await requestSettings(this);
+	const parameters = itemParameters(this);
 	const continueOnFail = this.continueOnFail();
 	const outcomes = await mapWithConcurrency(
 		items.length,
 		settings.concurrency,
-		async (itemIndex) => await run.call(this, itemIndex, settings),
+		async (itemIndex) => await run.call(this, itemIndex, settings, parameters),
 		!continueOnFail,
 	);
 

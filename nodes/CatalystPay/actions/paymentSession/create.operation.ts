@@ -2,7 +2,7 @@ import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workfl
 
 import { catalystPayRequest } from '../../../../lib/transport/api';
 import { campaignIdProblem, countryProblem, emailProblem } from '../../../../lib/validate';
-import type { RequestSettings } from '../common';
+import type { ItemParameters, RequestSettings } from '../common';
 import { fieldError, nameValuePairs, showFor, textParameter } from '../common';
 
 const show = showFor('paymentSession', 'create');
@@ -121,14 +121,14 @@ export const description: INodeProperties[] = [
 ];
 
 /** Reads and checks one item's fields, so nothing is sent for an item that CatalystPay would refuse. */
-export function buildCreateBody(this: IExecuteFunctions, itemIndex: number): IDataObject {
-	const campaignId = textParameter.call(this, 'campaignId', itemIndex);
-	const email = textParameter.call(this, 'email', itemIndex);
-	const country = textParameter.call(this, 'country', itemIndex).toUpperCase();
+export function buildCreateBody(this: IExecuteFunctions, itemIndex: number, parameters: ItemParameters): IDataObject {
+	const campaignId = textParameter(parameters, 'campaignId', itemIndex);
+	const email = textParameter(parameters, 'email', itemIndex);
+	const country = textParameter(parameters, 'country', itemIndex).toUpperCase();
 
 	const required: Array<[string, string]> = [
-		['First Name', textParameter.call(this, 'firstName', itemIndex)],
-		['Last Name', textParameter.call(this, 'lastName', itemIndex)],
+		['First Name', textParameter(parameters, 'firstName', itemIndex)],
+		['Last Name', textParameter(parameters, 'lastName', itemIndex)],
 	];
 	for (const [label, value] of required) {
 		if (value === '') throw fieldError(this, label, 'is empty', itemIndex);
@@ -140,7 +140,7 @@ export function buildCreateBody(this: IExecuteFunctions, itemIndex: number): IDa
 	const countryCodeProblem = countryProblem(country);
 	if (countryCodeProblem) throw fieldError(this, 'Country', countryCodeProblem, itemIndex);
 
-	const additional = this.getNodeParameter('additionalFields', itemIndex, {}) as IDataObject;
+	const additional = parameters('additionalFields', itemIndex, {}) as IDataObject;
 	const lead: IDataObject = {
 		first_name: required[0][1],
 		last_name: required[1][1],
@@ -153,7 +153,7 @@ export function buildCreateBody(this: IExecuteFunctions, itemIndex: number): IDa
 		['postal_code', 'postalCode'],
 	];
 	for (const [apiName, parameter] of optional) {
-		const value = textParameter.call(this, parameter, itemIndex);
+		const value = textParameter(parameters, parameter, itemIndex);
 		if (value !== '') lead[apiName] = value;
 	}
 	Object.assign(lead, nameValuePairs(this, additional.leadFields, 'Extra Lead Fields', itemIndex));
@@ -165,8 +165,13 @@ export function buildCreateBody(this: IExecuteFunctions, itemIndex: number): IDa
 	};
 }
 
-export async function execute(this: IExecuteFunctions, itemIndex: number, settings: RequestSettings): Promise<IDataObject> {
-	const body = buildCreateBody.call(this, itemIndex);
+export async function execute(
+	this: IExecuteFunctions,
+	itemIndex: number,
+	settings: RequestSettings,
+	parameters: ItemParameters,
+): Promise<IDataObject> {
+	const body = buildCreateBody.call(this, itemIndex, parameters);
 	return await catalystPayRequest.call(this, {
 		method: 'POST',
 		path: '/api/v1/payment-sessions/',

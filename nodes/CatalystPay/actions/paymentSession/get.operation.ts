@@ -2,7 +2,7 @@ import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workfl
 
 import { getPaymentSession } from '../../../../lib/transport/api';
 import { parseSessionToken } from '../../../../lib/validate';
-import type { RequestSettings } from '../common';
+import type { ItemParameters, RequestSettings } from '../common';
 import { fieldError, showFor, textParameter } from '../common';
 
 export const description: INodeProperties[] = [
@@ -18,8 +18,13 @@ export const description: INodeProperties[] = [
 	},
 ];
 
-export async function execute(this: IExecuteFunctions, itemIndex: number, settings: RequestSettings): Promise<IDataObject> {
-	const parsed = parseSessionToken(textParameter.call(this, 'session', itemIndex));
+export async function execute(
+	this: IExecuteFunctions,
+	itemIndex: number,
+	settings: RequestSettings,
+	parameters: ItemParameters,
+): Promise<IDataObject> {
+	const parsed = parseSessionToken(textParameter(parameters, 'session', itemIndex));
 	if ('problem' in parsed) throw fieldError(this, 'Session Token', parsed.problem, itemIndex);
 	return await getPaymentSession.call(this, parsed.token, {
 		itemIndex,
