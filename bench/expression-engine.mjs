@@ -12,13 +12,15 @@
  *   A   CatalystPay Trigger 1.1 (what a user drops in today), Confirm Session Status off -> No Operation
  *   A1  the same at version 1 (workflows saved before 1.1): n8n evaluates an expression for every
  *       request to a trigger at version 1 (parseRequestBody in n8n's webhook-helpers.js)
+ *   A0  A with Ignore Repeats For 0 minutes (diagnostic: what remembering deliveries costs, the
+ *       static data n8n saves with the workflow after every execution)
  *   B   Webhook node v2 -> No Operation
  *
  * Same signed, distinct ~350-byte deliveries, a fixed number in flight, rounds rotating the order;
  * deliveries/s to the last saved execution (bench/n8n-webhooks.mjs, runRounds).
  *
  *   npm run bench
- *   node bench/expression-engine.mjs [--per-round 200] [--rounds 3] [--in-flight 16] [--warmup 30] [--settings default,lazy,legacy]
+ *   node bench/expression-engine.mjs [--per-round 150] [--rounds 2] [--in-flight 16] [--warmup 30] [--settings default,lazy,legacy]
  * Figures are printed, never asserted: this is not a timed test.
  */
 import { Agent } from 'undici';
@@ -26,6 +28,7 @@ import { Agent } from 'undici';
 import { arg } from './common.mjs';
 import {
 	addWorkflow,
+	chosenSettings,
 	ASCII_NAMES,
 	canonicalDumps,
 	catalystPayTrigger,
@@ -38,20 +41,16 @@ import {
 	verdict,
 } from './n8n-webhooks.mjs';
 
-const PER_ROUND = arg('per-round', 200);
-const ROUNDS = arg('rounds', 3);
+const PER_ROUND = arg('per-round', 150);
+const ROUNDS = arg('rounds', 2);
 const IN_FLIGHT = arg('in-flight', 16);
 const WARMUP = arg('warmup', 30);
-const at = process.argv.indexOf('--settings');
-const SETTINGS = [
-	{ name: 'default', env: {} },
-	{ name: 'lazy', env: { N8N_EXPRESSION_ENGINE_LAZY_ACQUIRE: 'true' } },
-	{ name: 'legacy', env: { N8N_EXPRESSION_ENGINE: 'legacy' } },
-].filter((setting) => at < 0 || process.argv[at + 1].split(',').includes(setting.name));
+const SETTINGS = chosenSettings(['default', 'lazy', 'legacy']);
 
 const LABEL = {
 	A: 'CatalystPay Trigger 1.1',
 	A1: 'CatalystPay Trigger 1 (older workflows)',
+	A0: 'Trigger 1.1, repeat memory off (diagnostic)',
 	B: 'Webhook node v2',
 };
 
@@ -62,6 +61,7 @@ async function measure(setting) {
 		const endpoints = {
 			A: await addWorkflow(stack, catalystPayTrigger('Bench: CatalystPay Trigger 1.1', false, 1.1)),
 			A1: await addWorkflow(stack, catalystPayTrigger('Bench: CatalystPay Trigger 1', false, 1)),
+			A0: await addWorkflow(stack, catalystPayTrigger('Bench: CatalystPay Trigger 1.1, repeats not detected', false, 1.1, { ignoreRepeatsMinutes: 0 })),
 			B: await addWorkflow(stack, plainWebhook('Bench: Webhook node v2')),
 		};
 		const secret = stack.sandboxConfig.signingSecret;

@@ -98,7 +98,7 @@ const NO_OP = (x) => node('No Operation', 'n8n-nodes-base.noOp', 1, x, {});
 const to = (target) => ({ main: [[{ node: target, type: 'main', index: 0 }]] });
 
 /** The CatalystPay Trigger -> No Operation, at the version a user drops in today unless told otherwise. */
-export function catalystPayTrigger(name, confirmSessionStatus, typeVersion = 1.1) {
+export function catalystPayTrigger(name, confirmSessionStatus, typeVersion = 1.1, options = {}) {
 	const webhookId = randomUUID();
 	return {
 		name,
@@ -108,7 +108,7 @@ export function catalystPayTrigger(name, confirmSessionStatus, typeVersion = 1.1
 				events: ['payment_session.completed'],
 				otherEvents: '',
 				confirmSessionStatus,
-				options: {},
+				options,
 			}, { webhookId, credentials: CREDENTIAL }),
 			NO_OP(240),
 		],
@@ -417,6 +417,20 @@ export async function runRounds(stack, agent, endpoints, make, { rounds, perRoun
 		}
 	}
 	return tallies;
+}
+
+/** n8n 2.41.1's expression engine settings, as the benchmarks name them (`--settings default,lazy,legacy`). */
+export const ENGINE_SETTINGS = [
+	{ name: 'default', env: {}, describe: "n8n's default: an isolate per webhook request (but the Webhook node v2's) and per execution" },
+	{ name: 'lazy', env: { N8N_EXPRESSION_ENGINE_LAZY_ACQUIRE: 'true' }, describe: 'an isolate only once an expression is evaluated' },
+	{ name: 'legacy', env: { N8N_EXPRESSION_ENGINE: 'legacy' }, describe: "expressions in n8n's own process, no isolates" },
+];
+
+/** The settings named by `--settings a,b` on the command line, or `fallback`'s. */
+export function chosenSettings(fallback) {
+	const at = process.argv.indexOf('--settings');
+	const names = at >= 0 ? process.argv[at + 1].split(',') : fallback;
+	return ENGINE_SETTINGS.filter((setting) => names.includes(setting.name));
 }
 
 /** A fresh n8n with this package (from its packed tarball) and the sandbox, for one benchmark run. */
