@@ -3,7 +3,7 @@
  * npm run bench: the benchmarks, one after another, each in a process of its own so
  * that one's memory and event loop do not colour the next's figures.
  *   1. verification       bench/verification.mjs     (verifySignature vs the integration guide's sample vs one HMAC)
- *   2. batch create       bench/batch-create.ts      (compiled here into bench/dist/ with bench/tsconfig.json)
+ *   2. batch create       bench/batch-create.mjs     (a real n8n: the CatalystPay node against the HTTP Request node)
  *   3. webhook throughput bench/webhook-throughput.mjs (a real n8n with the packed package)
  *   4. queue mode         bench/queue-throughput.mjs   (n8n in queue mode, 1 and 2 webhook processes, nginx routing)
  * `npm run bench` builds the package (dist/) and the sandbox first; this compiles the TypeScript
@@ -23,7 +23,7 @@ const only = process.argv.slice(2);
 
 const benches = [
 	{ name: 'verification', title: '1. Verification', file: join(HERE, 'verification.mjs') },
-	{ name: 'batch-create', title: '2. Batch create', file: join(HERE, 'dist', 'bench', 'batch-create.js'), compile: true },
+	{ name: 'batch-create', title: '2. Batch create in real n8n: the CatalystPay node against the HTTP Request node', file: join(HERE, 'batch-create.mjs') },
 	{ name: 'webhook-throughput', title: '3. Webhooks in real n8n: the trigger against what users build instead, and a forged flood', file: join(HERE, 'webhook-throughput.mjs') },
 	{ name: 'expression-engine', title: "3b. The trigger under n8n's expression engine settings", file: join(HERE, 'expression-engine.mjs') },
 	{ name: 'queue-throughput', title: '4. Webhook throughput in n8n queue mode', file: join(HERE, 'queue-throughput.mjs') },
