@@ -10,7 +10,9 @@
  * credential's own `=Bearer {{...}}` included, runs in n8n 2.x's default `vm` expression engine (the
  * harness uses n8n-workflow's in-process evaluator). Both nodes also run here exactly as users run
  * them: the HTTP Request node with its Bearer Auth credential, ours from the tarball users install.
- * Time is n8n's own: the `executionTime` n8n saves for the node in the execution's run data.
+ * Time is n8n's own: the `executionTime` n8n saves for the node in the execution's run data. "n8n CPU
+ * per item" is the n8n process's CPU time (all threads, /proc/<pid>/stat) from the webhook call to
+ * the saved execution, over N: the node's work and n8n's around it (webhook, Split Out, saving).
  *
  * The workflows, one per contender and concurrency C, each started by POSTing the items to its
  * webhook: Webhook (respond at once) -> Split Out (one item per lead, {email}) -> "Create":
@@ -98,6 +100,7 @@ const MEMORY_CONCURRENCY = Math.max(...CONCURRENCY);
 const FLOOR_REQUESTS = Math.min(ITEMS[0], 1000);
 const CAMPAIGN_ID = 'a1b2c3d4-e5f6-7890-abcd-ef1234567890';
 const MB = 1024 * 1024;
+const CLOCK_TICKS = 100; // USER_HZ, the unit of /proc/<pid>/stat's CPU times on Linux
 
 // ------------------------------------------------------------------------------------------------
 // The workflows
@@ -216,14 +219,22 @@ async function addWorkflow(stack, { name, nodes, connections, path }) {
 		if (i > 200) throw new Error(`the webhook of "${name}" was never registered`);
 		await sleep(100);
 	}
-	return { id: created.id, url: `${stack.n8nUrl}${path}`, name };
+	return { id: created.id, url: `${stack.n8nUrl}${path}`, name, sends: nodes.some((node) => node.name === 'Create' && node.type !== 'n8n-nodes-base.set') };
 }
 
-/** The newest finished execution of the workflow that is not in `seen`. */
-async function nextExecution(stack, workflowId, seen, timeoutMs) {
+/**
+ * The newest finished execution of the workflow that is not in `seen`. Each question costs n8n CPU
+ * (an API key check, a database query) while it runs the node, so until `busy()` says the node
+ * is still sending, n8n is asked only every 2 s.
+ */
+async function nextExecution(stack, workflowId, seen, timeoutMs, busy = () => false) {
 	const deadline = Date.now() + timeoutMs;
 	let lastError;
-	for (;;) {
+	for (let asked = 0; ; asked++) {
+		if (busy() && asked % 20 !== 0) {
+			await sleep(100);
+			continue;
+		}
 		try {
 			const page = await publicApi(stack, 'GET', `/executions?${new URLSearchParams({ workflowId, limit: '5', includeData: 'false' })}`);
 			const fresh = page.data.find((execution) => !seen.has(String(execution.id)));
@@ -238,7 +249,7 @@ async function nextExecution(stack, workflowId, seen, timeoutMs) {
 		if (Date.now() > deadline) {
 			throw new Error(`no finished execution of workflow ${workflowId} within ${timeoutMs / 1000} s${lastError ? ` (last API error: ${lastError.message})` : ''}`);
 		}
-		await sleep(250);
+		await sleep(100);
 	}
 }
 
@@ -248,6 +259,13 @@ class N8nMemory {
 		this.pid = pid;
 		this.file = file;
 		this.seq = 0;
+	}
+
+	/** CPU seconds the n8n process (all its threads) has used so far, from /proc/<pid>/stat. */
+	cpuSeconds() {
+		const stat = readFileSync(`/proc/${this.pid}/stat`, 'utf8');
+		const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+		return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
 	}
 
 	status() {
@@ -338,10 +356,14 @@ async function runOnce(ctx, endpoint, items, liveMs = 0) {
 	const { stats } = stack.sandbox;
 	const before = { requests: stats.requests, creates: stats.creates };
 	stats.maxInFlight = stats.inFlight;
+	const cpu0 = memory.cpuSeconds();
 	const res = await fetch(endpoint.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
 	await res.text();
 	if (res.status !== 200) throw new Error(`${endpoint.name}: the webhook answered ${res.status}`);
-	const execution = await nextExecution(stack, endpoint.id, seen, 30 * 60 * 1000);
+	// Until the sandbox has seen a request for every item (the items-only control sends none).
+	const sending = () => endpoint.sends && stats.requests - before.requests < items;
+	const execution = await nextExecution(stack, endpoint.id, seen, 30 * 60 * 1000, sending);
+	const cpuSeconds = memory.cpuSeconds() - cpu0;
 	const memoryUse = await memory.end(mem);
 	const full = await publicApi(stack, 'GET', `/executions/${execution.id}?includeData=true`);
 	const task = full.data?.resultData?.runData?.Create?.[0];
@@ -358,6 +380,7 @@ async function runOnce(ctx, endpoint, items, liveMs = 0) {
 		failed: out.length - created,
 		error: task.error?.message,
 		maxInFlight: stats.maxInFlight,
+		cpuMsPerItem: (cpuSeconds * 1000) / items,
 		apiRequests: stats.requests - before.requests,
 		apiCreates: stats.creates - before.creates,
 		...memoryUse,
@@ -383,7 +406,7 @@ function line(key, r, ideal) {
 	return (
 		`    ${LABEL[key].padEnd(34)} ${s(r.ms).padStart(8)}  ${vsIdeal.padEnd(13)} ` +
 		`${r.created}/${r.items} created${r.failed ? `, ${r.failed} failed` : ''}${r.error ? ` (node error: ${r.error})` : ''}, ` +
-		`at most ${r.maxInFlight} in flight; peak RSS ${mb(r.peakRss)}, peak heap ${mb(r.peakHeap)} (+${mb(r.heapGrowth)})`
+		`at most ${r.maxInFlight} in flight; n8n CPU ${r.cpuMsPerItem.toFixed(2)} ms/item; peak RSS ${mb(r.peakRss)}, peak heap ${mb(r.peakHeap)} (+${mb(r.heapGrowth)})`
 	);
 }
 
