@@ -24,8 +24,6 @@
  *   paced        (diagnostic) the same with interval = the latency: the HTTP Request node never waits
  *                for a batch's answers, it only spaces out the sending, so this is the setting
  *                that keeps about C requests in flight; batch interval 0 sends every item at once
- *   control      (memory reference, once per item count) Split Out -> Edit Fields making items of
- *                the same shape as a created session, no HTTP: what holding the items costs n8n
  * Items are measured at each count in ITEMS, contenders interleaved (the order rotates per
  * concurrency); each workflow runs once with 100 items first, unmeasured (warm-up).
  *
@@ -48,19 +46,22 @@
  *                collection, and "+x MB" is the peak above that start. It counts garbage not yet
  *                collected, so it says more about V8's collection schedule than about what is held.
  *   live heap    a memory pass after the timed runs, not timed: the smallest and the largest count
- *                again for the CatalystPay node, the HTTP Request node (batch interval 0) and the
- *                items-only control, at the largest concurrency, with n8n collecting fully every
- *                `--live-ms` (250; less often when a collection is slow, at most a fifth of the time)
- *                and the highest heapUsed after those collections taken: the peak of what is live. Per item added from the smaller count to the larger, the control
- *                is what n8n itself needs for the items (input, output, the saved execution); the
- *                CatalystPay node's figure minus the control's is what the node holds beyond the
- *                items. n8n's own passing heap moves each peak by a few MB, so at 1,000 against
- *                10,000 items this resolves about 1 KB per item.
+ *                again for the CatalystPay node and the HTTP Request node (batch interval 0), at the
+ *                largest concurrency; when the sandbox has had requests for 90% of the items, n8n
+ *                collects fully once (the sampler's "measure") and what is live above the run's
+ *                start is taken: all inputs and 90% of the outputs held, the execution not yet being
+ *                saved. Per item added from the smaller count to the larger, minus what the items
+ *                themselves take at that point (each lead in the webhook's parsed body, its Split Out
+ *                item, 0.9 of a created session's item; built and measured in this process, on this
+ *                process's V8, with a full collection before and after), is what the node holds
+ *                beyond the items. n8n's own passing heap (requests in flight, compiled code) moves
+ *                each figure by about a MB, so 1,000 against 10,000 items resolves about 0.1-0.2 KB
+ *                per item.
  *
  *   npm run bench                       (all benchmarks; builds first)
  *   node bench/run.mjs batch-create     (this one; run `npm run build:sandbox` first)
  *   node bench/batch-create.mjs [--items 1000,10000] [--concurrency 10,50] [--latency 50]
- *        [--probe-requests 2000] [--only catalystpay,http,paced,control] [--live-ms 250 (0: no memory pass)]
+ *        [--probe-requests 2000] [--only catalystpay,http,paced] [--memory 0 (no memory pass)]
  *        [--expression-engine vm|legacy] [--n8n-cpu-prof DIR]
  * Figures are printed, never asserted: this is not a timed test. The exit code is non-zero only
  * when the benchmark could not run or the CatalystPay node lost an item.
@@ -72,6 +73,8 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import v8 from 'node:v8';
+import { runInNewContext } from 'node:vm';
 
 import { arg, sleep } from './common.mjs';
 
@@ -92,9 +95,9 @@ const CONCURRENCY = listArg('concurrency', [10, 50]);
 const LATENCY = arg('latency', 50);
 const PROBE_REQUESTS = arg('probe-requests', 2000);
 const WARMUP_ITEMS = 100;
-const CONTENDERS = textArg('only')?.split(',') ?? ['catalystpay', 'http', 'paced', 'control'];
+const CONTENDERS = textArg('only')?.split(',') ?? ['catalystpay', 'http', 'paced'];
 const CPU_PROF_DIR = textArg('n8n-cpu-prof');
-const LIVE_MS = arg('live-ms', 250);
+const MEMORY_PASS = arg('memory', 1) !== 0;
 const EXPRESSION_ENGINE = textArg('expression-engine');
 const MEMORY_CONCURRENCY = Math.max(...CONCURRENCY);
 const FLOOR_REQUESTS = Math.min(ITEMS[0], 1000);
@@ -182,17 +185,6 @@ function httpRequestCreate(concurrency, intervalMs, sandboxUrl, credential) {
 	};
 }
 
-function itemsOnly() {
-	// Items shaped like a created session ({session_token, status, payment_url}, distinct strings), made
-	// without HTTP by one expression per item.
-	const session = "({ session_token: 'ps_' + $json.email.slice(0, 30), status: 'PENDING', payment_url: 'http://127.0.0.1:40000/s/ps_' + $json.email.slice(0, 30) })";
-	return {
-		type: 'n8n-nodes-base.set',
-		typeVersion: 3.4,
-		parameters: { mode: 'raw', jsonOutput: `={{ ${session} }}`, includeOtherFields: false, options: {} },
-	};
-}
-
 // ------------------------------------------------------------------------------------------------
 // n8n
 // ------------------------------------------------------------------------------------------------
@@ -219,7 +211,7 @@ async function addWorkflow(stack, { name, nodes, connections, path }) {
 		if (i > 200) throw new Error(`the webhook of "${name}" was never registered`);
 		await sleep(100);
 	}
-	return { id: created.id, url: `${stack.n8nUrl}${path}`, name, sends: nodes.some((node) => node.name === 'Create' && node.type !== 'n8n-nodes-base.set') };
+	return { id: created.id, url: `${stack.n8nUrl}${path}`, name };
 }
 
 /**
@@ -274,8 +266,9 @@ class N8nMemory {
 		return { hwm: kb('VmHWM'), rss: kb('VmRSS') };
 	}
 
-	/** Ends the sampler's period (returning its report) and starts the next from a full collection. */
-	async report() {
+	/** Sends the sampler a command (see memory-sampler.cjs) and returns its answer. */
+	async signal(command) {
+		writeFileSync(`${this.file}.cmd`, command);
 		const expected = ++this.seq;
 		process.kill(this.pid, 'SIGUSR2');
 		for (let i = 0; i < 400; i++) {
@@ -291,29 +284,69 @@ class N8nMemory {
 		throw new Error('the memory sampler in n8n did not answer');
 	}
 
-	/**
-	 * Starts a measured period: a full collection, then the kernel's RSS high-water mark reset. With
-	 * liveMs, n8n also collects fully every liveMs during the period (see memory-sampler.cjs).
-	 */
-	async start(liveMs = 0) {
-		writeFileSync(`${this.file}.mode`, String(liveMs));
-		const report = await this.report();
+	/** Starts a measured period: a full collection, then the kernel's RSS high-water mark reset. */
+	async start() {
+		const report = await this.signal('period');
 		writeFileSync(`/proc/${this.pid}/clear_refs`, '5');
 		return { heapStart: report.heapAfterGc };
 	}
 
+	/** What is live now (after a full collection), above the period's start. */
+	async liveNow(start) {
+		const report = await this.signal('measure');
+		return report.heapAfterGc - start.heapStart;
+	}
+
 	async end(start) {
 		const { hwm } = this.status();
-		const report = await this.report();
+		const report = await this.signal('period');
 		return {
 			peakRss: hwm,
 			peakHeap: report.peakHeapUsed,
 			heapGrowth: report.peakHeapUsed - start.heapStart,
-			liveGrowth: report.peakForced === null ? null : report.peakForced - start.heapStart,
 			kept: report.heapAfterGc - start.heapStart,
 			heapStart: start.heapStart,
 		};
 	}
+}
+
+// ------------------------------------------------------------------------------------------------
+// What the items themselves take
+// ------------------------------------------------------------------------------------------------
+
+/**
+ * Bytes of heap per item for what n8n holds of each item by design, built here as n8n builds it and
+ * measured between full collections: a lead as JSON.parse makes it from the webhook's body, the
+ * Split Out item for it ({ json: { ...lead }, pairedItem }, the email string shared), and a created
+ * session's output item ({ json: the parsed answer, pairedItem }).
+ */
+function itemBytes(count = 20000) {
+	v8.setFlagsFromString('--expose-gc');
+	const gc = runInNewContext('gc');
+	const measure = (make) => {
+		gc();
+		const before = process.memoryUsage().heapUsed;
+		const held = make();
+		gc();
+		const bytes = (process.memoryUsage().heapUsed - before) / count;
+		if (held.length !== count) throw new Error('unreachable');
+		return Math.round(bytes);
+	};
+	const emails = JSON.parse(JSON.stringify(Array.from({ length: count }, (_, i) => `r12-m4x9k2p1-${i}@example.com`)));
+	const leads = [];
+	const lead = measure(() => {
+		for (let i = 0; i < count; i++) leads.push(JSON.parse(`{"email":"r12-m4x9k2p1-${i}@example.com"}`));
+		return leads;
+	});
+	const splitItem = measure(() => leads.map((element, i) => ({ json: { ...element }, pairedItem: { item: i } })));
+	const session = measure(() =>
+		emails.map((_, i) => {
+			const token = `ps_${(i * 2654435761).toString(36).padStart(30, '0').slice(-30)}`;
+			const body = `{"session_token":"${token}","status":"PENDING","payment_url":"http://127.0.0.1:40000/s/${token}"}`;
+			return { json: JSON.parse(body), pairedItem: { item: i } };
+		}),
+	);
+	return { lead, splitItem, session };
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -348,11 +381,16 @@ async function probeRequests(stack, sandbox, { count, inFlight, warmup }) {
 
 let runSerial = 0;
 
-async function runOnce(ctx, endpoint, items, liveMs = 0) {
+/**
+ * One run of `items` items through the endpoint's workflow. With `measureLive`, n8n collects fully
+ * once, when the sandbox has had requests for 90% of the items, and `liveGrowth` is what was live then above the run's start: every input item and most outputs
+ * held, the execution not yet being saved.
+ */
+async function runOnce(ctx, endpoint, items, measureLive = false) {
 	const { stack, memory, seen } = ctx;
 	const id = `r${++runSerial}-${Date.now().toString(36)}`;
 	const body = JSON.stringify({ leads: Array.from({ length: items }, (_, i) => ({ email: `${id}-${i}@example.com` })) });
-	const mem = await memory.start(liveMs);
+	const mem = await memory.start();
 	const { stats } = stack.sandbox;
 	const before = { requests: stats.requests, creates: stats.creates };
 	stats.maxInFlight = stats.inFlight;
@@ -360,8 +398,13 @@ async function runOnce(ctx, endpoint, items, liveMs = 0) {
 	const res = await fetch(endpoint.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
 	await res.text();
 	if (res.status !== 200) throw new Error(`${endpoint.name}: the webhook answered ${res.status}`);
-	// Until the sandbox has seen a request for every item (the items-only control sends none).
-	const sending = () => endpoint.sends && stats.requests - before.requests < items;
+	let liveGrowth = null;
+	if (measureLive) {
+		while (stats.requests - before.requests < 0.9 * items) await sleep(5);
+		liveGrowth = await memory.liveNow(mem);
+	}
+	// Until the sandbox has seen a request for every item.
+	const sending = () => stats.requests - before.requests < items;
 	const execution = await nextExecution(stack, endpoint.id, seen, 30 * 60 * 1000, sending);
 	const cpuSeconds = memory.cpuSeconds() - cpu0;
 	const memoryUse = await memory.end(mem);
@@ -381,6 +424,7 @@ async function runOnce(ctx, endpoint, items, liveMs = 0) {
 		error: task.error?.message,
 		maxInFlight: stats.maxInFlight,
 		cpuMsPerItem: (cpuSeconds * 1000) / items,
+		liveGrowth,
 		apiRequests: stats.requests - before.requests,
 		apiCreates: stats.creates - before.creates,
 		...memoryUse,
@@ -398,7 +442,6 @@ const LABEL = {
 	catalystpay: 'CatalystPay node',
 	http: 'HTTP Request, batch C, interval 0',
 	paced: 'HTTP Request, batch C, interval L',
-	control: 'items only (Edit Fields, no HTTP)',
 };
 
 function line(key, r, ideal) {
@@ -463,7 +506,6 @@ async function main() {
 			if (CONTENDERS.includes('http')) endpoints[`http/${c}`] = await addWorkflow(stack, workflow(`Bench: HTTP Request, batch ${c}, interval 0`, httpRequestCreate(c, 0, stack.sandbox.url, bearerCredential)));
 			if (CONTENDERS.includes('paced')) endpoints[`paced/${c}`] = await addWorkflow(stack, workflow(`Bench: HTTP Request, batch ${c}, interval ${LATENCY}`, httpRequestCreate(c, LATENCY, stack.sandbox.url, bearerCredential)));
 		}
-		if (CONTENDERS.includes('control')) endpoints.control = await addWorkflow(stack, workflow('Bench: items only', itemsOnly()));
 
 		const ctx = { stack, memory: new N8nMemory(stack.pid, memoryFile), seen: new Set() };
 		for (const endpoint of Object.values(endpoints)) {
@@ -488,7 +530,6 @@ async function main() {
 		const rotation = ['catalystpay', 'http', 'paced'].filter((key) => CONTENDERS.includes(key));
 		let turn = 0;
 		for (const n of ITEMS) {
-			if (endpoints.control) results[`control/${n}`] = await runOnce(ctx, endpoints.control, n);
 			for (const c of CONCURRENCY) {
 				const order = rotation.map((_, i) => rotation[(i + turn) % rotation.length]);
 				turn++;
@@ -501,17 +542,17 @@ async function main() {
 		}
 
 		// The memory pass: live heap at the smallest and largest count, not timed.
-		const memoryKeys = ['catalystpay', 'http', 'control'].filter((key) => CONTENDERS.includes(key));
+		const memoryKeys = ['catalystpay', 'http'].filter((key) => CONTENDERS.includes(key));
 		let memoryRuns;
-		if (ITEMS.length >= 2 && LIVE_MS > 0) {
+		if (ITEMS.length >= 2 && MEMORY_PASS) {
 			memoryRuns = {};
 			for (const n of [ITEMS[0], ITEMS[ITEMS.length - 1]]) {
 				for (const key of memoryKeys) {
-					const endpoint = endpoints[key === 'control' ? 'control' : `${key}/${MEMORY_CONCURRENCY}`];
+					const endpoint = endpoints[`${key}/${MEMORY_CONCURRENCY}`];
 					// n8n keeps the last execution it served through its API for a while: a one-item run
 					// first, so that every measured run starts from the same small one.
 					await runOnce(ctx, endpoint, 1);
-					memoryRuns[`${key}/${n}`] = await runOnce(ctx, endpoint, n, LIVE_MS);
+					memoryRuns[`${key}/${n}`] = await runOnce(ctx, endpoint, n, true);
 				}
 			}
 		}
@@ -562,29 +603,29 @@ async function main() {
 		if (memoryRuns) {
 			const [small, large] = [ITEMS[0], ITEMS[ITEMS.length - 1]];
 			const kb = (bytes) => `${(bytes / 1024).toFixed(2)} KB`;
+			const own = itemBytes();
+			const ownAt90 = own.lead + own.splitItem + 0.9 * own.session;
 			console.log(
-				`\n  Live heap (n8n collecting fully every ${LIVE_MS} ms or more; these runs are not timed), concurrency ${MEMORY_CONCURRENCY}: ` +
-					`the peak above each run's start, per item, and per item added from ${small.toLocaleString('en-US')} to ${large.toLocaleString('en-US')}`,
+				`\n  Live heap at 90% of the requests (one full collection then; runs not timed), concurrency ${MEMORY_CONCURRENCY}, above each run's start. ` +
+					`The items themselves at that point: ${kb(ownAt90)} per item (a parsed lead ${own.lead} B, its Split Out item ${own.splitItem} B, ` +
+					`0.9 x a created session's item ${own.session} B)`,
 			);
-			const perAdded = {};
+			const beyondOf = {};
 			for (const key of memoryKeys) {
 				const a = memoryRuns[`${key}/${small}`];
 				const b = memoryRuns[`${key}/${large}`];
-				perAdded[key] = (b.liveGrowth - a.liveGrowth) / (large - small);
+				const perAdded = (b.liveGrowth - a.liveGrowth) / (large - small);
+				beyondOf[key] = perAdded - ownAt90;
 				console.log(
-					`    ${LABEL[key].padEnd(34)} ${small.toLocaleString('en-US')}: +${mb(a.liveGrowth)} (${kb(a.liveGrowth / small)}/item, kept ${mb(a.kept)})   ` +
-						`${large.toLocaleString('en-US')}: +${mb(b.liveGrowth)} (${kb(b.liveGrowth / large)}/item, kept ${mb(b.kept)})   per item added ${kb(perAdded[key])}`,
+					`    ${LABEL[key].padEnd(34)} ${small.toLocaleString('en-US')}: +${mb(a.liveGrowth)}   ${large.toLocaleString('en-US')}: +${mb(b.liveGrowth)}   ` +
+						`per item added ${kb(perAdded)}, beyond the items ${kb(beyondOf[key])}`,
 				);
 			}
-			if (perAdded.catalystpay !== undefined && perAdded.control !== undefined) {
-				// n8n's own passing heap (an expression isolate's host side, a request in flight, the
-				// execution being saved) moves each peak by a few MB: about 1 KB per item added here.
-				const beyond = perAdded.catalystpay - perAdded.control;
-				const limit = 1024;
+			if (beyondOf.catalystpay !== undefined) {
+				const limit = 256;
 				console.log(
-					`    CatalystPay beyond the items themselves (its per item added minus the items-only run's): ${kb(beyond)}   ` +
-						`goal: memory does not grow with the items beyond the items (<= ${kb(limit)}, this measurement's resolution): ` +
-						`${verdict(beyond <= limit, `${kb(beyond - limit)} per item`)}`,
+					`    CatalystPay node beyond the items: ${kb(beyondOf.catalystpay)} per item   goal: memory does not grow with the items beyond the ` +
+						`items (<= ${limit} B per item, about this measurement's resolution): ${verdict(beyondOf.catalystpay <= limit, `${kb(beyondOf.catalystpay - limit)} per item`)}`,
 				);
 			}
 		}
