@@ -20,10 +20,13 @@
  *                fields fixed (Continue On Fail on, as in a bulk job)
  *   http         HTTP Request 4.5, POST /api/v1/payment-sessions/, Bearer Auth credential, JSON body
  *                written as users write it (a JSON template with {{ $json.email }}), Batching: items
- *                per batch C, interval 0 (n8n: "0 for disabled"), Continue On Fail on
- *   paced        (diagnostic) the same with interval = the latency: the HTTP Request node never waits
- *                for a batch's answers, it only spaces out the sending, so this is the setting
- *                that keeps about C requests in flight; batch interval 0 sends every item at once
+ *                per batch C, interval 0, Continue On Fail on. The HTTP Request node never waits for
+ *                a batch's answers: it only sleeps `interval` between batches while it starts each
+ *                item's request, so with interval 0 (n8n: "0 for disabled") it starts every request
+ *                as soon as it has built it and is not held to C; how many it has in flight depends
+ *                on how fast it builds them (printed, as the sandbox counts them)
+ *   paced        (diagnostic) the same with interval = the latency: C requests started per latency,
+ *                about C in flight, the nearest the HTTP Request node comes to a concurrency of C
  * Items are measured at each count in ITEMS, contenders interleaved (the order rotates per
  * concurrency); each workflow runs once with 100 items first, unmeasured (warm-up).
  *
