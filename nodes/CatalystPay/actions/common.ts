@@ -1,6 +1,7 @@
 import type { IDataObject, IDisplayOptions, IExecuteFunctions } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
+import type { ApiRequest } from '../../../lib/transport/api';
 import { isRunningAsTool } from '../../../lib/transport/apiError';
 import { type CatalystPayCredentials, CREDENTIAL_TYPE, readCredentials } from '../../../lib/transport/credentials';
 
@@ -105,6 +106,12 @@ export interface RequestSettings {
 	retries: number;
 	timeout: number;
 	signal?: AbortSignal;
+}
+
+/** What every request for one item takes from the settings. */
+export function sentWith(settings: RequestSettings, itemIndex: number): Pick<ApiRequest, 'itemIndex' | 'timeout' | 'retries' | 'signal' | 'credentials'> {
+	const { timeout, retries, signal, credentials } = settings;
+	return { itemIndex, timeout, retries, signal, credentials };
 }
 
 export async function requestSettings(context: IExecuteFunctions): Promise<RequestSettings> {

@@ -3,7 +3,7 @@ import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workfl
 import { catalystPayRequest } from '../../../../lib/transport/api';
 import { campaignIdProblem, countryProblem, emailProblem } from '../../../../lib/validate';
 import type { ItemParameters, RequestSettings } from '../common';
-import { fieldError, nameValuePairs, showFor, textParameter } from '../common';
+import { fieldError, nameValuePairs, sentWith, showFor, textParameter } from '../common';
 
 const show = showFor('paymentSession', 'create');
 
@@ -176,12 +176,8 @@ export async function execute(
 		method: 'POST',
 		path: '/api/v1/payment-sessions/',
 		body,
-		itemIndex,
-		timeout: settings.timeout,
-		retries: settings.retries,
+		...sentWith(settings, itemIndex),
 		// A repeated create could charge a customer twice: only provably unsent requests are retried.
 		idempotent: false,
-		signal: settings.signal,
-		credentials: settings.credentials,
 	});
 }

@@ -3,7 +3,7 @@ import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workfl
 import { getPaymentSession } from '../../../../lib/transport/api';
 import { parseSessionToken } from '../../../../lib/validate';
 import type { ItemParameters, RequestSettings } from '../common';
-import { fieldError, showFor, textParameter } from '../common';
+import { fieldError, sentWith, showFor, textParameter } from '../common';
 
 export const description: INodeProperties[] = [
 	{
@@ -26,11 +26,5 @@ export async function execute(
 ): Promise<IDataObject> {
 	const parsed = parseSessionToken(textParameter(parameters, 'session', itemIndex));
 	if ('problem' in parsed) throw fieldError(this, 'Session Token', parsed.problem, itemIndex);
-	return await getPaymentSession.call(this, parsed.token, {
-		itemIndex,
-		timeout: settings.timeout,
-		retries: settings.retries,
-		signal: settings.signal,
-		credentials: settings.credentials,
-	});
+	return await getPaymentSession.call(this, parsed.token, sentWith(settings, itemIndex));
 }
