@@ -55,9 +55,11 @@
  *                start is taken: all inputs and 90% of the outputs held, the execution not yet being
  *                saved. Per item added from the smaller count to the larger, minus what the items
  *                themselves take at that point (each lead in the webhook's parsed body, its Split Out
- *                item, 0.9 of a created session's item; built and measured in this process, on this
- *                process's V8, with a full collection before and after), is what the node holds
- *                beyond the items. n8n's own passing heap (requests in flight, compiled code) moves
+ *                item, n8n's input item for the node, 0.9 of a created session's item; built and
+ *                measured in this process, on this process's V8, with a full collection before and
+ *                after), is what the node holds beyond the items. The CatalystPay node is measured
+ *                twice: as in the timed runs, and with one fixed email (no expression), since n8n's
+ *                expression engine holds on to what each evaluation made while the node runs. n8n's own passing heap (requests in flight, compiled code) moves
  *                each figure by about a MB, so 1,000 against 10,000 items resolves about 0.1-0.2 KB
  *                per item.
  *
@@ -101,6 +103,7 @@ const WARMUP_ITEMS = 100;
 const CONTENDERS = textArg('only')?.split(',') ?? ['catalystpay', 'http', 'paced'];
 const CPU_PROF_DIR = textArg('n8n-cpu-prof');
 const MEMORY_PASS = arg('memory', 1) !== 0;
+const SETTLE_MS = 8000;
 const EXPRESSION_ENGINE = textArg('expression-engine');
 const MEMORY_CONCURRENCY = Math.max(...CONCURRENCY);
 const FLOOR_REQUESTS = Math.min(ITEMS[0], 1000);
@@ -145,7 +148,7 @@ function workflow(name, createNode) {
 	return { name, path: `/webhook/${path}`, nodes, connections };
 }
 
-function catalystPayCreate(concurrency, credential) {
+function catalystPayCreate(concurrency, credential, email = '={{ $json.email }}') {
 	return {
 		type: 'n8n-nodes-catalystpay.catalystPay',
 		typeVersion: 1,
@@ -157,7 +160,7 @@ function catalystPayCreate(concurrency, credential) {
 			campaignId: CAMPAIGN_ID,
 			firstName: LEAD.first_name,
 			lastName: LEAD.last_name,
-			email: '={{ $json.email }}',
+			email,
 			country: LEAD.country,
 			address: LEAD.address,
 			city: LEAD.city,
@@ -320,8 +323,10 @@ class N8nMemory {
 /**
  * Bytes of heap per item for what n8n holds of each item by design, built here as n8n builds it and
  * measured between full collections: a lead as JSON.parse makes it from the webhook's body, the
- * Split Out item for it ({ json: { ...lead }, pairedItem }, the email string shared), and a created
- * session's output item ({ json: the parsed answer, pairedItem }).
+ * Split Out item for it ({ json: { ...lead }, pairedItem }, the email string shared), the item n8n
+ * hands the next node as its input (a new { json, pairedItem: { item, input } } around the same
+ * json: a heap snapshot of n8n shows one per item), and a created session's output item ({ json: the
+ * parsed answer, pairedItem }).
  */
 function itemBytes(count = 20000) {
 	v8.setFlagsFromString('--expose-gc');
@@ -341,7 +346,12 @@ function itemBytes(count = 20000) {
 		for (let i = 0; i < count; i++) leads.push(JSON.parse(`{"email":"r12-m4x9k2p1-${i}@example.com"}`));
 		return leads;
 	});
-	const splitItem = measure(() => leads.map((element, i) => ({ json: { ...element }, pairedItem: { item: i } })));
+	const splitItems = [];
+	const splitItem = measure(() => {
+		leads.forEach((element, i) => splitItems.push({ json: { ...element }, pairedItem: { item: i } }));
+		return splitItems;
+	});
+	const nodeInput = measure(() => splitItems.map((item, i) => ({ json: item.json, pairedItem: { item: i, input: 0 } })));
 	const session = measure(() =>
 		emails.map((_, i) => {
 			const token = `ps_${(i * 2654435761).toString(36).padStart(30, '0').slice(-30)}`;
@@ -349,7 +359,7 @@ function itemBytes(count = 20000) {
 			return { json: JSON.parse(body), pairedItem: { item: i } };
 		}),
 	);
-	return { lead, splitItem, session };
+	return { lead, splitItem, nodeInput, session };
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -445,6 +455,7 @@ const LABEL = {
 	catalystpay: 'CatalystPay node',
 	http: 'HTTP Request, batch C, interval 0',
 	paced: 'HTTP Request, batch C, interval L',
+	fixed: 'CatalystPay node, no expression',
 };
 
 function line(key, r, ideal) {
@@ -510,6 +521,14 @@ async function main() {
 			if (CONTENDERS.includes('paced')) endpoints[`paced/${c}`] = await addWorkflow(stack, workflow(`Bench: HTTP Request, batch ${c}, interval ${LATENCY}`, httpRequestCreate(c, LATENCY, stack.sandbox.url, bearerCredential)));
 		}
 
+		if (MEMORY_PASS && CONTENDERS.includes('catalystpay')) {
+			// The memory pass only: one email for every lead, so n8n evaluates no expression per item.
+			endpoints.fixed = await addWorkflow(
+				stack,
+				workflow(`Bench: CatalystPay, concurrency ${MEMORY_CONCURRENCY}, fixed email`, catalystPayCreate(MEMORY_CONCURRENCY, credential, 'lead@example.com')),
+			);
+		}
+
 		const ctx = { stack, memory: new N8nMemory(stack.pid, memoryFile), seen: new Set() };
 		for (const endpoint of Object.values(endpoints)) {
 			const warm = await runOnce(ctx, endpoint, WARMUP_ITEMS);
@@ -545,16 +564,18 @@ async function main() {
 		}
 
 		// The memory pass: live heap at the smallest and largest count, not timed.
-		const memoryKeys = ['catalystpay', 'http'].filter((key) => CONTENDERS.includes(key));
+		const memoryKeys = ['catalystpay', 'fixed', 'http'].filter((key) => endpoints[`${key}/${MEMORY_CONCURRENCY}`] || (key === 'fixed' && endpoints.fixed));
 		let memoryRuns;
 		if (ITEMS.length >= 2 && MEMORY_PASS) {
 			memoryRuns = {};
 			for (const n of [ITEMS[0], ITEMS[ITEMS.length - 1]]) {
 				for (const key of memoryKeys) {
-					const endpoint = endpoints[`${key}/${MEMORY_CONCURRENCY}`];
-					// n8n keeps the last execution it served through its API for a while: a one-item run
-					// first, so that every measured run starts from the same small one.
+					const endpoint = key === 'fixed' ? endpoints.fixed : endpoints[`${key}/${MEMORY_CONCURRENCY}`];
+					// n8n keeps the last execution it served through its API for a while, and what a run
+					// leaves (sockets, timers) goes within seconds: a one-item run first, so that every
+					// measured run starts from the same small one, then a pause.
 					await runOnce(ctx, endpoint, 1);
+					await sleep(SETTLE_MS);
 					memoryRuns[`${key}/${n}`] = await runOnce(ctx, endpoint, n, true);
 				}
 			}
@@ -607,11 +628,11 @@ async function main() {
 			const [small, large] = [ITEMS[0], ITEMS[ITEMS.length - 1]];
 			const kb = (bytes) => `${(bytes / 1024).toFixed(2)} KB`;
 			const own = itemBytes();
-			const ownAt90 = own.lead + own.splitItem + 0.9 * own.session;
+			const ownAt90 = own.lead + own.splitItem + own.nodeInput + 0.9 * own.session;
 			console.log(
 				`\n  Live heap at 90% of the requests (one full collection then; runs not timed), concurrency ${MEMORY_CONCURRENCY}, above each run's start. ` +
 					`The items themselves at that point: ${kb(ownAt90)} per item (a parsed lead ${own.lead} B, its Split Out item ${own.splitItem} B, ` +
-					`0.9 x a created session's item ${own.session} B)`,
+					`the node's input item ${own.nodeInput} B, 0.9 x a created session's item ${own.session} B)`,
 			);
 			const beyondOf = {};
 			for (const key of memoryKeys) {
@@ -624,11 +645,18 @@ async function main() {
 						`per item added ${kb(perAdded)}, beyond the items ${kb(beyondOf[key])}`,
 				);
 			}
-			if (beyondOf.catalystpay !== undefined) {
+			if (beyondOf.fixed !== undefined) {
 				const limit = 256;
 				console.log(
-					`    CatalystPay node beyond the items: ${kb(beyondOf.catalystpay)} per item   goal: memory does not grow with the items beyond the ` +
-						`items (<= ${limit} B per item, about this measurement's resolution): ${verdict(beyondOf.catalystpay <= limit, `${kb(beyondOf.catalystpay - limit)} per item`)}`,
+					`    CatalystPay node beyond the items, without n8n's expression engine: ${kb(beyondOf.fixed)} per item   ` +
+						`goal: memory does not grow with the items beyond the items (<= ${limit} B per item, about this measurement's resolution): ` +
+						`${verdict(beyondOf.fixed <= limit, `${kb(beyondOf.fixed - limit)} per item`)}`,
+				);
+			}
+			if (beyondOf.catalystpay !== undefined && beyondOf.fixed !== undefined) {
+				console.log(
+					`    with the email from an expression per item: ${kb(beyondOf.catalystpay - beyondOf.fixed)} per item more, held by n8n's expression ` +
+						'engine (its evaluation contexts) while the node runs; the HTTP Request node pays it too, for its JSON body',
 				);
 			}
 		}
