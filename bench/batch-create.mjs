@@ -82,6 +82,7 @@ import v8 from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
 import { arg, sleep } from './common.mjs';
+import { addWorkflow, publicApi } from './n8n-webhooks.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(HERE, '..');
@@ -194,31 +195,6 @@ function httpRequestCreate(concurrency, intervalMs, sandboxUrl, credential) {
 // ------------------------------------------------------------------------------------------------
 // n8n
 // ------------------------------------------------------------------------------------------------
-
-async function publicApi(stack, method, route, body) {
-	const res = await fetch(`${stack.n8nUrl}/api/v1${route}`, {
-		method,
-		headers: { accept: 'application/json', 'content-type': 'application/json', 'x-n8n-api-key': stack.apiKey },
-		body: body === undefined ? undefined : JSON.stringify(body),
-	});
-	const text = await res.text();
-	if (res.status !== 200) throw new Error(`${method} /api/v1${route}: ${res.status} ${text.slice(0, 500)}`);
-	return text === '' ? undefined : JSON.parse(text);
-}
-
-async function addWorkflow(stack, { name, nodes, connections, path }) {
-	const created = await publicApi(stack, 'POST', '/workflows', { name, nodes, connections, settings: { executionOrder: 'v1' } });
-	await publicApi(stack, 'POST', `/workflows/${created.id}/activate`);
-	for (let i = 0; ; i++) {
-		// A CORS preflight starts nothing; n8n answers 204 once the path is registered.
-		const res = await fetch(`${stack.n8nUrl}${path}`, { method: 'OPTIONS', headers: { origin: stack.n8nUrl, 'access-control-request-method': 'POST' } });
-		await res.text();
-		if (res.status === 204) break;
-		if (i > 200) throw new Error(`the webhook of "${name}" was never registered`);
-		await sleep(100);
-	}
-	return { id: created.id, url: `${stack.n8nUrl}${path}`, name };
-}
 
 /**
  * The newest finished execution of the workflow that is not in `seen`. Each question costs n8n CPU

@@ -228,7 +228,8 @@ export async function freePortPair() {
 	throw new Error('no free pair of ports on 127.0.0.1');
 }
 
-async function publicApi(stack, method, route, body) {
+/** n8n's public REST API, with the stack's API key; throws on anything but 200. */
+export async function publicApi(stack, method, route, body) {
 	const res = await fetch(`${stack.n8nUrl}/api/v1${route}`, {
 		method,
 		headers: { accept: 'application/json', 'content-type': 'application/json', 'x-n8n-api-key': stack.apiKey },

@@ -13,7 +13,7 @@
  *   node bench/run.mjs [verification|batch-create|webhook-throughput|queue-throughput ...]   (a subset, in this order)
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -30,15 +30,6 @@ const benches = [
 ].filter((bench) => only.length === 0 || only.includes(bench.name));
 
 const run = (command, args) => spawnSync(command, args, { cwd: ROOT, stdio: 'inherit' });
-
-if (benches.some((bench) => bench.compile)) {
-	rmSync(join(HERE, 'dist'), { recursive: true, force: true });
-	const tsc = run(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(HERE, 'tsconfig.json')]);
-	if (tsc.status !== 0) {
-		console.error('bench: compiling bench/tsconfig.json failed');
-		process.exit(1);
-	}
-}
 
 console.log(`Benchmarks on ${process.platform}-${process.arch}, Node ${process.version}, ${(await import('node:os')).cpus().length} CPUs. ` +
 	'One run on a shared machine: expect a few percent of noise between runs.');
