@@ -85,6 +85,14 @@ export class CatalystPayTrigger implements INodeType {
 					"Whether to read the session from CatalystPay before starting, and start only if its status matches the webhook's (the integration guide's last step). When it does not match (yet), CatalystPay is told to retry later. Needs session_token among the payload's fields.",
 			},
 			{
+				displayName:
+					"The X-CatalystPay-Event header is not signed. With Confirm Session Status off, the event is confirmed only when your webhook profile maps <code>status</code>: route on the item's <code>status</code> (COMPLETED, FAILED), never on <code>event</code> alone, and check <code>eventConfirmed</code>.",
+				name: 'unconfirmedEventNotice',
+				type: 'notice',
+				default: '',
+				displayOptions: { show: { confirmSessionStatus: [false] } },
+			},
+			{
 				displayName: 'Output Refused Deliveries',
 				name: 'refusedOutput',
 				type: 'boolean',

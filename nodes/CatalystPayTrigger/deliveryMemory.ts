@@ -32,8 +32,19 @@ const TRIM_SLACK = 100;
 
 export type Claim = 'new' | 'duplicate' | 'in-progress';
 
-/** "The same delivery": the same event and the same payload once canonicalized, i.e. the same signed bytes. */
-export function deliveryKey(event: string, canonical: Buffer): string {
+/**
+ * "The same delivery": the same payload once canonicalized, i.e. the same signed bytes. The event
+ * header is left out: it is not signed, so a copy sent under another event name is the same delivery.
+ */
+export function deliveryKey(canonical: Buffer): string {
+	return createHash('sha256').update(canonical).digest('base64url').slice(0, 24);
+}
+
+/**
+ * The key releases up to 0.1 hashed the event header in. Still looked up while those memories last
+ * (one repeat window), so a delivery remembered before an upgrade is not run again after it.
+ */
+export function legacyDeliveryKey(event: string, canonical: Buffer): string {
 	return createHash('sha256').update(event).update('\n').update(canonical).digest('base64url').slice(0, 24);
 }
 
@@ -62,14 +73,21 @@ function forgetExpired(memory: Map<string, number>, now: number): void {
 	}
 }
 
-export function claim(scope: string, key: string, staticData: IDataObject, now = Date.now()): Claim {
+export function claim(scope: string, key: string, staticData: IDataObject, alias?: string, now = Date.now()): Claim {
 	const memory = memoryOf(scope);
 	if (memory.size >= MAX_IN_PROCESS) forgetExpired(memory, now);
 	const known = memory.get(key);
 	if (known === IN_PROGRESS) return 'in-progress';
 	if (known !== undefined && known > now) return 'duplicate';
-	const stored = persisted(staticData)[key];
-	if (typeof stored === 'number' && stored > now) return 'duplicate';
+	const stored = persisted(staticData);
+	for (const name of alias === undefined ? [key] : [key, alias]) {
+		const expires = stored[name];
+		if (typeof expires === 'number' && expires > now) return 'duplicate';
+	}
+	if (alias !== undefined) {
+		const aliased = memory.get(alias);
+		if (aliased !== undefined && aliased !== IN_PROGRESS && aliased > now) return 'duplicate';
+	}
 	memory.set(key, IN_PROGRESS);
 	return 'new';
 }

@@ -15,11 +15,29 @@ export const KNOWN_EVENTS: INodePropertyOptions[] = [
 	},
 ];
 
-/** The session status each event implies, for events whose payload carries no status of its own. */
-export const STATUS_FOR_EVENT: Record<string, string> = {
-	'payment_session.completed': 'COMPLETED',
-	'payment_session.failed': 'FAILED',
-};
+/**
+ * The session status each event names. X-CatalystPay-Event is outside the signature, so an event
+ * counts only when something CatalystPay signed (the payload's status) or confirmed (the session's)
+ * says the same.
+ */
+export const STATUS_FOR_EVENT: ReadonlyMap<string, string> = new Map([
+	['payment_session.completed', 'COMPLETED'],
+	['payment_session.failed', 'FAILED'],
+]);
+
+/**
+ * How the unsigned event header stands against a status CatalystPay vouches for:
+ * - confirmed: the event names exactly that status;
+ * - contradicted: the event names another status (a delivery replayed under another event's name);
+ * - unconfirmed: no status to compare, or an event whose status we do not know.
+ */
+export type EventAgreement = 'confirmed' | 'contradicted' | 'unconfirmed';
+
+export function eventAgreement(event: string, vouchedStatus: string | undefined): EventAgreement {
+	const named = STATUS_FOR_EVENT.get(event);
+	if (vouchedStatus === undefined || named === undefined) return 'unconfirmed';
+	return named === vouchedStatus ? 'confirmed' : 'contradicted';
+}
 
 /** The events chosen in the list plus those typed by hand. */
 export function selectedEvents(listed: string[], typed: string): Set<string> {

@@ -15,6 +15,7 @@ export type RefusalReason =
 	| 'malformed-signature'
 	| 'signature-mismatch'
 	| 'not-json'
+	| 'event-mismatch'
 	| 'no-session-token'
 	| 'unknown-session'
 	| 'status-mismatch'

@@ -11,8 +11,8 @@ import { type CatalystPayCredentials, CREDENTIAL_TYPE, readCredentials, signingS
 import { checkSignature, EVENT_HEADER, SIGNATURE_HEADER, type SignatureFailure } from '../../lib/signature';
 import { diagnoseMismatch, reencodingHint } from '../../lib/signature/diagnosis';
 import { parseSessionToken } from '../../lib/validate';
-import { claim, commit, deliveryKey, release } from './deliveryMemory';
-import { isSelected, selectedEvents, STATUS_FOR_EVENT } from './events';
+import { claim, commit, deliveryKey, legacyDeliveryKey, release } from './deliveryMemory';
+import { eventAgreement, isSelected, selectedEvents, STATUS_FOR_EVENT } from './events';
 import { type DeliveryFacts, logRefusal, type Refusal, refusedItem } from './refusals';
 
 /** CatalystPay's id of a delivery attempt, when it sends one: logged with a refusal, never trusted for anything. */
@@ -206,6 +206,11 @@ export async function handleDelivery(this: IWebhookFunctions): Promise<IWebhookR
 	if (!check.valid) return refuse(this, signatureRefusal(this, check, rawBody, secrets), rawBody);
 
 	const event = header(this, EVENT_HEADER)?.trim() ?? '';
+	const payload = parsePayload(rawBody);
+	const signedStatus = statusOf(payload);
+	if (eventAgreement(event, signedStatus) === 'contradicted') {
+		return refuse(this, eventMismatch(event, signedStatus ?? ''), rawBody);
+	}
 	const events = selectedEvents(
 		this.getNodeParameter('events', []) as string[],
 		this.getNodeParameter('otherEvents', '') as string,
@@ -217,10 +222,11 @@ export async function handleDelivery(this: IWebhookFunctions): Promise<IWebhookR
 
 	const windowMs = repeatWindowMs(this.getNodeParameter('options', {}));
 	const scope = deliveryScope(this);
-	const key = deliveryKey(event, check.canonical);
+	// Signed bytes only: the event header is the sender's word, so a copy renamed to another event is the same delivery.
+	const key = deliveryKey(check.canonical);
 	const staticData = this.getWorkflowStaticData('node');
 	if (windowMs > 0) {
-		const seen = claim(scope, key, staticData);
+		const seen = claim(scope, key, staticData, legacyDeliveryKey(event, check.canonical));
 		if (seen === 'duplicate') {
 			return answer(this, 200, { received: true, duplicate: 'this delivery already started an execution' });
 		}
@@ -230,12 +236,11 @@ export async function handleDelivery(this: IWebhookFunctions): Promise<IWebhookR
 		}
 	}
 
-	const payload = parsePayload(rawBody);
 	// deliveryId is the same for every copy, retry and resend of one delivery: what a gate after the
 	// trigger keys on where the trigger alone cannot decide (copies at two processes at one instant).
-	const output: IDataObject = { event, deliveryId: key, payload: payload as IDataObject };
+	let session: IDataObject | undefined;
 	if (this.getNodeParameter('confirmSessionStatus', true) as boolean) {
-		const confirmation = await confirmSession(this, event, payload, credentials).catch((error: unknown) => {
+		const confirmation = await confirmSession(this, event, payload, signedStatus, credentials).catch((error: unknown) => {
 			release(scope, key);
 			throw error;
 		});
@@ -243,14 +248,54 @@ export async function handleDelivery(this: IWebhookFunctions): Promise<IWebhookR
 			release(scope, key);
 			return refuse(this, confirmation.refusal, rawBody);
 		}
-		output.session = confirmation.session;
+		session = confirmation.session;
 	}
 
 	if (windowMs > 0) commit(scope, key, staticData, windowMs);
 	return {
-		workflowData: [[{ json: output }]],
+		workflowData: [[{ json: deliveryItem(event, key, payload, signedStatus, session) }]],
 		webhookResponse: { received: true },
 	};
+}
+
+/** The payload's status, when the webhook profile maps it: signed, so it may vouch for the event. */
+function statusOf(payload: unknown): string | undefined {
+	if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) return undefined;
+	const status = (payload as IDataObject).status;
+	return typeof status === 'string' ? status : undefined;
+}
+
+function eventMismatch(event: string, signedStatus: string): Refusal {
+	return {
+		reason: 'event-mismatch',
+		status: 400,
+		error: `The X-CatalystPay-Event header says ${event}, but the signed payload's status is ${signedStatus}`,
+		hint: 'CatalystPay sends an event with the status it names. This delivery was sent again under another event name (a replay of a genuine delivery), or a proxy changed the header.',
+	};
+}
+
+/**
+ * What the workflow gets. `status` is what CatalystPay vouches for (the session's status when it was
+ * confirmed, else the signed payload's), null when neither says; `eventConfirmed` says whether the
+ * unsigned event header agrees with it. Route on `status`, never on `event` alone.
+ */
+function deliveryItem(
+	event: string,
+	deliveryId: string,
+	payload: unknown,
+	signedStatus: string | undefined,
+	session: IDataObject | undefined,
+): IDataObject {
+	const vouched = typeof session?.status === 'string' ? session.status : signedStatus;
+	const item: IDataObject = {
+		event,
+		eventConfirmed: eventAgreement(event, vouched) === 'confirmed',
+		status: vouched ?? null,
+		deliveryId,
+		payload: payload as IDataObject,
+	};
+	if (session !== undefined) item.session = session;
+	return item;
 }
 
 /** Step 5 of CatalystPay's integration guide: the session as CatalystPay has it must agree with what the webhook says. */
@@ -258,6 +303,7 @@ async function confirmSession(
 	context: IWebhookFunctions,
 	event: string,
 	payload: unknown,
+	signedStatus: string | undefined,
 	credentials: CatalystPayCredentials,
 ): Promise<{ session: IDataObject } | { refusal: Refusal }> {
 	const fields = (payload ?? {}) as IDataObject;
@@ -295,7 +341,7 @@ async function confirmSession(
 					},
 		};
 	}
-	const claimed = typeof fields.status === 'string' ? fields.status : STATUS_FOR_EVENT[event];
+	const claimed = signedStatus ?? STATUS_FOR_EVENT.get(event);
 	if (claimed !== undefined && session.status !== claimed) {
 		return {
 			refusal: {

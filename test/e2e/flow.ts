@@ -179,3 +179,21 @@ export async function addCreateAndGetWorkflow(
 		[`/webhook/${path}`],
 	);
 }
+
+/**
+ * A declined payment's genuine signed delivery (as the sandbox sent it), replayed with its exact bytes
+ * and signature: as "completed" (the event-swap attack), and as itself once more. Returns the session
+ * and both answers, once the sandbox's own delivery has settled.
+ */
+export async function replayDeclinedUnderOtherEvents(
+	stack: Stack,
+	email: string,
+): Promise<{ token: string; swapped: { status: number; body: string }; again: { status: number; body: string } }> {
+	const token = await payThroughSandbox(stack, DECLINED, email);
+	const [genuine] = await deliveriesSettled(stack, token);
+	if (genuine.event !== 'payment_session.failed' || genuine.state !== 'delivered') throw new Error(`expected a delivered failed event, got ${genuine.event} ${genuine.state}`);
+	const headers = { 'content-type': 'application/json', 'x-catalystpay-signature': genuine.signature };
+	const swapped = await postToTrigger(stack, genuine.body, { ...headers, 'x-catalystpay-event': 'payment_session.completed' });
+	const again = await postToTrigger(stack, genuine.body, { ...headers, 'x-catalystpay-event': 'payment_session.failed' });
+	return { token, swapped, again };
+}

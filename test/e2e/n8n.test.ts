@@ -23,6 +23,7 @@ import {
 	postForgedAndUnsigned,
 	postToTrigger,
 	pressCredentialTest,
+	replayDeclinedUnderOtherEvents,
 } from './flow';
 import type { Execution, Stack } from './stack';
 import { eventually, executions, getWorkflow, nodeOutput, startE2eStack } from './stack';
@@ -219,6 +220,19 @@ describe('n8n with n8n-nodes-catalystpay', () => {
 			expect.objectContaining({ session_token: token, email: CUSTOMER.email, customer_name: 'Jürgen Müller', confirmed_status: 'FAILED' }),
 		]);
 		timings.declinedFlow = Date.now() - t0;
+	});
+
+	test('a declined payment\'s genuine delivery replayed as "completed" is refused and ships nothing; replayed as itself it is a repeat', async () => {
+		const { token, swapped, again } = await replayDeclinedUnderOtherEvents(stack, 'swap-241@example.com');
+		expect(swapped.status).toBe(400);
+		expect(JSON.parse(swapped.body).error).toMatch(/signed payload's status is FAILED/);
+		expect(again.status).toBe(200);
+		expect(JSON.parse(again.body).duplicate).toEqual(expect.any(String));
+		await new Promise((resolve) => setTimeout(resolve, 1500));
+		const runs = await paymentExecutionsFor(token);
+		expect(runs).toHaveLength(1);
+		expect(nodeOutput(runs[0], 'Payment completed')).toBeUndefined();
+		expect(nodeOutput(runs[0], 'CatalystPay webhook')?.[0]).toMatchObject({ event: 'payment_session.failed', eventConfirmed: true, status: 'FAILED' });
 	});
 
 	test('forged, missing and unparseable webhooks are refused and start nothing', async () => {

@@ -72,6 +72,8 @@ describe('verification before anything runs', () => {
 			{
 				json: {
 					event: 'payment_session.completed',
+					eventConfirmed: true,
+					status: 'COMPLETED',
 					deliveryId: expect.stringMatching(/^[A-Za-z0-9_-]{24}$/),
 					payload: {
 						session_token: 'ps_abc123def456ghi789jkl012mno345',
@@ -182,7 +184,8 @@ describe('verification before anything runs', () => {
 describe('event filter', () => {
 	test('an event the workflow does not listen to: 2xx, so no retry, and no execution', async () => {
 		const server = await trigger({ events: ['payment_session.completed'] });
-		const { status, call, text } = await post(server, MULLER, signed(MULLER, SECRET, 'payment_session.failed'));
+		const failed = '{"session_token":"ps_abc123def456ghi789jkl012mno345","status":"FAILED"}';
+		const { status, call, text } = await post(server, failed, signed(failed, SECRET, 'payment_session.failed'));
 		expect(status).toBe(200);
 		expect(JSON.parse(text)).toMatchObject({ received: true });
 		expect(call.workflowData).toBeUndefined();
@@ -192,10 +195,58 @@ describe('event filter', () => {
 		const any = await trigger({ events: ['*'] });
 		expect((await post(any, MULLER, signed(MULLER, SECRET, 'payment_session.refunded'))).call.workflowData).toBeDefined();
 
+		// No status among the fields: nothing signed names the event, so the filter goes by the header.
+		const unmapped = (n: number) => `{"session_token":"ps_abc123def456ghi789jkl01${n}"}`;
 		const typed = await trigger({ events: ['payment_session.failed'], otherEvents: 'payment_session.expired, payment_session.refunded' });
-		expect((await post(typed, MULLER, signed(MULLER, SECRET, 'payment_session.refunded'))).call.workflowData).toBeDefined();
-		expect((await post(typed, MULLER, signed(MULLER, SECRET, 'payment_session.failed'))).call.workflowData).toBeDefined();
-		expect((await post(typed, MULLER, signed(MULLER, SECRET, 'payment_session.completed'))).call.workflowData).toBeUndefined();
+		expect((await post(typed, unmapped(1), signed(unmapped(1), SECRET, 'payment_session.refunded'))).call.workflowData).toBeDefined();
+		expect((await post(typed, unmapped(2), signed(unmapped(2), SECRET, 'payment_session.failed'))).call.workflowData).toBeDefined();
+		expect((await post(typed, unmapped(3), signed(unmapped(3), SECRET, 'payment_session.completed'))).call.workflowData).toBeUndefined();
+	});
+});
+
+describe('the event is one CatalystPay signed or confirmed', () => {
+	const FAILED = Buffer.from('{"session_token":"ps_abc123def456ghi789jkl012mno345","status":"FAILED","order_number":"ORD-1"}');
+
+	test('a failed delivery sent again as "completed" is refused with its own reason, starts nothing, and is not remembered', async () => {
+		const server = await trigger({ events: ['*'] });
+		const swapped = await post(server, FAILED, signed(FAILED, SECRET, 'payment_session.completed'));
+		expect(swapped.status).toBe(400);
+		expect(JSON.parse(swapped.text)).toEqual({
+			error: "The X-CatalystPay-Event header says payment_session.completed, but the signed payload's status is FAILED",
+			hint: expect.stringContaining('another event name'),
+		});
+		expect(swapped.call.workflowData).toBeUndefined();
+		// The genuine one still starts its execution: the swapped copy claimed nothing.
+		const genuine = await post(server, FAILED, signed(FAILED, SECRET, 'payment_session.failed'));
+		expect(genuine.status).toBe(200);
+		expect(genuine.call.workflowData?.[0][0].json).toMatchObject({ event: 'payment_session.failed', eventConfirmed: true, status: 'FAILED' });
+	});
+
+	test('refused even where the workflow listens to "completed" only, and with Confirm Session Status (the session is FAILED too)', async () => {
+		const server = await trigger({ events: ['payment_session.completed'], confirmSessionStatus: true });
+		const swapped = await post(server, FAILED, signed(FAILED, SECRET, 'payment_session.completed'));
+		expect(swapped.status).toBe(400);
+		expect(swapped.call.workflowData).toBeUndefined();
+	});
+
+	test('with the Refused output on, the swap is there with its reason', async () => {
+		const server = await trigger({ events: ['*'], refusedOutput: true });
+		const swapped = await post(server, FAILED, signed(FAILED, SECRET, 'payment_session.completed'));
+		expect(swapped.call.workflowData?.[0]).toEqual([]);
+		expect(swapped.call.workflowData?.[1][0].json).toMatchObject({ reason: 'event-mismatch', status: 400, event: 'payment_session.completed' });
+	});
+
+	test('no status among the signed fields and no confirmation: the item says the event is unconfirmed and has no status', async () => {
+		const server = await trigger({ events: ['*'] });
+		const bare = '{"order_number":"ORD-2","session_token":"ps_abc123def456ghi789jkl012mno345"}';
+		const { call } = await post(server, bare, signed(bare));
+		expect(call.workflowData?.[0][0].json).toMatchObject({ event: 'payment_session.completed', eventConfirmed: false, status: null });
+	});
+
+	test('an event whose status we do not know is passed on unconfirmed, with the signed status', async () => {
+		const server = await trigger({ events: ['*'] });
+		const { call } = await post(server, MULLER, signed(MULLER, SECRET, 'payment_session.refunded'));
+		expect(call.workflowData?.[0][0].json).toMatchObject({ event: 'payment_session.refunded', eventConfirmed: false, status: 'COMPLETED' });
 	});
 });
 
@@ -218,7 +269,7 @@ describe('with the sandbox sending the webhooks', () => {
 
 		const call = await eventually(() => server.calls.find((c) => c.status === 200));
 		const json = call.workflowData?.[0][0].json as IDataObject;
-		expect(json.event).toBe('payment_session.completed');
+		expect(json).toMatchObject({ event: 'payment_session.completed', eventConfirmed: true, status: 'COMPLETED' });
 		expect(json.payload).toMatchObject({ session_token: token, status: 'COMPLETED', customer_name: 'Jürgen Müller', amount: '29.99' });
 		expect((json.session as IDataObject).status).toBe('COMPLETED');
 		expect(call.rawBody.toString('utf8')).toContain('Müller');
@@ -297,10 +348,14 @@ describe('the same delivery twice', () => {
 		expect(again.call.workflowData).toBeUndefined();
 	});
 
-	test('a different event or payload is not a repeat; window 0 turns the check off', async () => {
+	test('a different payload is not a repeat, the same one under another event name is; window 0 turns the check off', async () => {
 		const server = await trigger({ events: ['*'] });
 		await post(server, MULLER, signed(MULLER));
-		expect((await post(server, MULLER, signed(MULLER, SECRET, 'payment_session.failed'))).call.workflowData).toBeDefined();
+		// The event header is not signed: renaming a captured delivery makes no new delivery.
+		const renamed = await post(server, MULLER, signed(MULLER, SECRET, 'payment_session.refunded'));
+		expect(renamed.status).toBe(200);
+		expect(JSON.parse(renamed.text)).toMatchObject({ duplicate: expect.any(String) });
+		expect(renamed.call.workflowData).toBeUndefined();
 		const other = '{"session_token":"ps_other","status":"COMPLETED"}';
 		expect((await post(server, other, signed(other))).call.workflowData).toBeDefined();
 

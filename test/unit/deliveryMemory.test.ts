@@ -6,7 +6,7 @@
  */
 import { Workflow, type IDataObject, type INode, type INodeTypes } from 'n8n-workflow';
 
-import { commit } from '../../nodes/CatalystPayTrigger/deliveryMemory';
+import { claim, commit, deliveryKey, legacyDeliveryKey } from '../../nodes/CatalystPayTrigger/deliveryMemory';
 
 const node: INode = {
 	id: 'a0000000-0000-4000-8000-00000000cafe',
@@ -72,4 +72,20 @@ test('bounded: a flood of distinct deliveries keeps the newest (1,000 to 1,100),
 	expect(kept.length).toBeLessThanOrEqual(1_100);
 	expect(kept).toContain('delivery-1249');
 	expect(kept).not.toContain('delivery-0');
+});
+
+test('a delivery remembered under the key of releases up to 0.1 (event hashed in) is still a duplicate', () => {
+	const scope = `alias-${Date.now()}`;
+	const now = Date.now();
+	const loaded = { 'node:CatalystPay webhook': { recentDeliveries: { 'old-key': now + WINDOW } } };
+	const run = execution(loaded);
+	expect(claim(scope, 'new-key', run.nodeData, 'old-key', now)).toBe('duplicate');
+	expect(claim(scope, 'other-key', run.nodeData, 'other-old-key', now)).toBe('new');
+});
+
+test('the key covers the signed bytes only: the same body under two event names is one delivery', () => {
+	const body = Buffer.from('{"session_token":"ps_x","status":"FAILED"}');
+	expect(deliveryKey(body)).toBe(deliveryKey(Buffer.from(body)));
+	expect(legacyDeliveryKey('payment_session.completed', body)).not.toBe(legacyDeliveryKey('payment_session.failed', body));
+	expect(deliveryKey(body)).toMatch(/^[A-Za-z0-9_-]{24}$/);
 });
