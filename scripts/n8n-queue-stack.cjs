@@ -619,6 +619,25 @@ async function startQueueStack(options = {}) {
 				timings.lastRestart = Date.now() - t0;
 				log(`n8n restarted: every process  (${(timings.lastRestart / 1000).toFixed(1)} s; main ready after ${(res.mainReady / 1000).toFixed(1)} s)`);
 			},
+			/**
+			 * kill -9 of one n8n process (its whole group), as the OOM killer or a lost machine would end
+			 * it, then the same process started again; waits until it answers (a worker its readiness, a
+			 * webhook process the trigger's URL).
+			 */
+			async crash(name) {
+				if (!procs[name] || name === 'main') throw new Error(`crash(): a worker or webhook process, not ${JSON.stringify(name)}`);
+				const t0 = Date.now();
+				await procs[name].stop({ log, crash: true });
+				spawnN8n(name);
+				const wait = { deadline: Date.now() + readyTimeoutMs, procs: [procs[name], procs.postgres, procs.redis] };
+				if (name === 'worker') {
+					await waitUntil('the n8n worker /healthz/readiness', async () => (await http(`${workerUrl}/healthz/readiness`, { timeoutMs: 2000 })).status === 200, wait);
+				} else {
+					const url = webhookProcessUrls[webhooks.indexOf(name)];
+					await waitUntil(`the CatalystPay Trigger webhook on ${name}`, () => triggerAnswers(`${url}${webhookPath}`), wait);
+				}
+				log(`n8n ${name} killed and started again  (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+			},
 			stop,
 		};
 		return stack;

@@ -293,9 +293,10 @@ function startProcess({ name, command, args, cwd, env, uid, gid, onOutput = () =
 		tail(chars = 6000) {
 			return proc.output.join('').slice(-chars);
 		},
-		async stop({ timeoutMs = 15000, log = () => {} } = {}) {
+		/** crash: SIGKILL at once, as the OOM killer or a power cut would end it (nothing of it runs after). */
+		async stop({ timeoutMs = 15000, log = () => {}, crash = false } = {}) {
 			if (proc.exited === null) {
-				proc.kill(stopSignal);
+				proc.kill(crash ? 'SIGKILL' : stopSignal);
 				const deadline = Date.now() + timeoutMs;
 				while (proc.exited === null && Date.now() < deadline) await sleep(100);
 				if (proc.exited === null) {
@@ -533,8 +534,8 @@ async function startStack(options) {
 	// Everything n8n printed, over restarts.
 	const output = [];
 
-	const stopN8n = async () => {
-		if (n8n) await n8n.stop({ log });
+	const stopN8n = async ({ crash = false } = {}) => {
+		if (n8n) await n8n.stop({ log, crash });
 	};
 	const stop = async () => {
 		await stopN8n();
@@ -619,10 +620,13 @@ async function startStack(options) {
 			http,
 			n8nOutput: () => output.join(''),
 			hasExited: () => n8n.exited,
-			/** Stops n8n and starts it again (same user folder, database and encryption key); the sandbox keeps running. */
-			async restart() {
+			/**
+			 * Stops n8n and starts it again (same user folder, database and encryption key); the sandbox
+			 * keeps running. crash: kill -9 of n8n's process group instead of a graceful stop.
+			 */
+			async restart({ crash = false } = {}) {
 				const t0 = Date.now();
-				await stopN8n();
+				await stopN8n({ crash });
 				await startN8n();
 				stack.pid = n8n.pid;
 				timings.lastRestart = Date.now() - t0;

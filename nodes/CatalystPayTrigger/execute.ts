@@ -1,26 +1,34 @@
 /**
- * The trigger's part of the execution itself: the items webhook() emitted pass through unchanged
- * (deliveries on the first output, refused ones on the Refused output), and each delivery is
- * recorded in the workflow's static data once more.
+ * The trigger's part of the execution itself, its first step: the items webhook() emitted pass on
+ * (deliveries on the first output, refused ones on the Refused output), and the delivery memory of
+ * the trigger's version is kept.
  *
- * Why again: n8n (2.x) loses static data written in webhook(). It rebuilds the workflow over the
- * same static data before running it, which resets n8n's "changed" mark, so nothing is saved; and a
- * queue-mode worker runs the execution with its own copy loaded from the database. What a node
- * changes while the execution runs is saved by n8n after it (by the worker in queue mode), so this is
- * where the memory of a delivery becomes durable and visible to every other n8n process.
- * n8n runs a trigger's execute() when it has one, as the first step of the execution; the end-to-end
- * tests fail if a version of n8n stops doing so (a repeat after a restart would run again).
+ * Version 1 records each delivery in the workflow's static data again here. Why again: n8n (2.x)
+ * loses static data written in webhook(). It rebuilds the workflow over the same static data before
+ * running it, which resets n8n's "changed" mark, so nothing is saved; and a queue-mode worker runs
+ * the execution with its own copy loaded from the database. What a node changes while the execution
+ * runs is saved by n8n after it (by the worker in queue mode), so this is where the memory of a
+ * delivery becomes durable and visible to every other n8n process.
+ *
+ * Version 2 answers CatalystPay when the workflow has ended, so a delivery is done only once its
+ * execution succeeded (completedDeliveries.ts): a delivery that already succeeded passes on nothing,
+ * one another execution of this process is handling fails this execution (CatalystPay gets an error
+ * and retries later), and the delivery is recorded as done when this execution has succeeded.
  */
 import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
+import { NodeOperationError } from 'n8n-workflow';
 
+import { admit, finish } from './completedDeliveries';
 import { commit } from './deliveryMemory';
-import { deliveryScope, repeatWindowMs } from './webhook';
+import { whenExecutionEnds } from './executionEnd';
+import { answersAtEnd, deliveryScope, repeatWindowMs } from './webhook';
 
 export async function recordDeliveries(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 	const items = this.getInputData(0) ?? [];
-	const outputs = [items];
+	const refused = (this.getNodeParameter('refusedOutput', 0, false) as boolean) ? [refusedInput(this)] : [];
+	if (answersAtEnd(this.getNode().typeVersion)) return [await deliveriesToRun(this, items), ...refused];
+
 	// With the Refused output on, webhook() put refused deliveries on input 1: they pass to output 1.
-	if (this.getNodeParameter('refusedOutput', 0, false) as boolean) outputs.push(refusedInput(this));
 	const windowMs = items.length > 0 ? repeatWindowMs(this.getNodeParameter('options', 0, {})) : 0;
 	if (windowMs > 0) {
 		const staticData = this.getWorkflowStaticData('node');
@@ -30,7 +38,52 @@ export async function recordDeliveries(this: IExecuteFunctions): Promise<INodeEx
 			if (typeof deliveryId === 'string' && deliveryId !== '') commit(scope, deliveryId, staticData, windowMs);
 		}
 	}
-	return outputs;
+	return [items, ...refused];
+}
+
+let warnedNoEndHook = false;
+
+async function deliveriesToRun(context: IExecuteFunctions, items: INodeExecutionData[]): Promise<INodeExecutionData[]> {
+	// A test run from the editor remembers nothing, so the same delivery at the Production URL still runs.
+	if (context.getMode() === 'manual' || items.length === 0) return items;
+	const scope = deliveryScope(context);
+	const toRun: INodeExecutionData[] = [];
+	for (const item of items) {
+		const key = item.json.deliveryId;
+		if (typeof key !== 'string' || key === '') {
+			toRun.push(item);
+			continue;
+		}
+		const admission = await admit(context, scope, key);
+		if (admission === 'done') continue;
+		if (admission === 'in-flight') {
+			throw new NodeOperationError(context.getNode(), 'This delivery is being handled by another execution right now', {
+				description:
+					'Nothing was run twice. CatalystPay gets an error answer and sends the delivery again later; by then the other execution has ended, and the delivery runs again only if that one failed.',
+			});
+		}
+		const registered = whenExecutionEnds(context, async (outcome) => {
+			try {
+				await finish(context, scope, key, outcome === 'succeeded');
+			} catch (error) {
+				// The order has run; only the memory of it is missing, so a repeat would run again.
+				context.logger.error(`CatalystPay Trigger: could not record delivery ${key} as done: ${(error as Error).message}`, {
+					workflowId: context.getWorkflow().id,
+				});
+			}
+		});
+		if (!registered) {
+			await finish(context, scope, key, false);
+			if (!warnedNoEndHook) {
+				warnedNoEndHook = true;
+				context.logger.warn(
+					'CatalystPay Trigger: this n8n does not tell nodes when an execution has ended, so repeats of succeeded deliveries are not recognized (at-least-once). Keep a gate in your database.',
+				);
+			}
+		}
+		toRun.push(item);
+	}
+	return toRun;
 }
 
 function refusedInput(context: IExecuteFunctions): INodeExecutionData[] {

@@ -11,6 +11,7 @@ import { type CatalystPayCredentials, CREDENTIAL_TYPE, readCredentials, signingS
 import { checkSignature, EVENT_HEADER, SIGNATURE_HEADER, type SignatureFailure } from '../../lib/signature';
 import { diagnoseMismatch, reencodingHint } from '../../lib/signature/diagnosis';
 import { parseSessionToken } from '../../lib/validate';
+import { markStarting, seenHere } from './completedDeliveries';
 import { claim, commit, deliveryKey, legacyDeliveryKey, release } from './deliveryMemory';
 import { eventAgreement, isSelected, selectedEvents, STATUS_FOR_EVENT } from './events';
 import { type DeliveryFacts, logRefusal, type Refusal, refusedItem } from './refusals';
@@ -220,42 +221,85 @@ export async function handleDelivery(this: IWebhookFunctions): Promise<IWebhookR
 		return answer(this, 200, { received: true, ignored: `this workflow does not listen to "${event}"` });
 	}
 
-	const windowMs = repeatWindowMs(this.getNodeParameter('options', {}));
 	const scope = deliveryScope(this);
 	// Signed bytes only: the event header is the sender's word, so a copy renamed to another event is the same delivery.
 	const key = deliveryKey(check.canonical);
-	const staticData = this.getWorkflowStaticData('node');
-	if (windowMs > 0) {
-		const seen = claim(scope, key, staticData, legacyDeliveryKey(event, check.canonical));
-		if (seen === 'duplicate') {
-			return answer(this, 200, { received: true, duplicate: 'this delivery already started an execution' });
-		}
-		if (seen === 'in-progress') {
-			// Not 2xx: if the copy being processed fails, CatalystPay must still have one to retry.
-			return answer(this, 409, { error: 'The same delivery is being processed right now. Retry later.' });
-		}
-	}
+	const claimed = answersAtEnd(this.getNode().typeVersion)
+		? claimUntilAnswered(this, scope, key)
+		: claimInWindow(this, scope, key, legacyDeliveryKey(event, check.canonical));
+	if ('answered' in claimed) return claimed.answered;
 
 	// deliveryId is the same for every copy, retry and resend of one delivery: what a gate after the
 	// trigger keys on where the trigger alone cannot decide (copies at two processes at one instant).
 	let session: IDataObject | undefined;
 	if (this.getNodeParameter('confirmSessionStatus', true) as boolean) {
 		const confirmation = await confirmSession(this, event, payload, signedStatus, credentials).catch((error: unknown) => {
-			release(scope, key);
+			claimed.release();
 			throw error;
 		});
 		if ('refusal' in confirmation) {
-			release(scope, key);
+			claimed.release();
 			return refuse(this, confirmation.refusal, rawBody);
 		}
 		session = confirmation.session;
 	}
 
-	if (windowMs > 0) commit(scope, key, staticData, windowMs);
-	return {
-		workflowData: [[{ json: deliveryItem(event, key, payload, signedStatus, session) }]],
-		webhookResponse: { received: true },
-	};
+	claimed.accept();
+	const workflowData = [[{ json: deliveryItem(event, key, payload, signedStatus, session) }]];
+	if (answersAtEnd(this.getNode().typeVersion) && this.getNodeParameter('respond', RESPOND_AT_END) === RESPOND_AT_ONCE) {
+		answer(this, 200, { received: true });
+		return { noWebhookResponse: true, workflowData };
+	}
+	// Version 1 answers now ({"received":true}); version 2 when the workflow has ended (n8n answers).
+	return { workflowData, webhookResponse: { received: true } };
+}
+
+/** Version 2 answers CatalystPay when the workflow has ended, so only then is a delivery done. */
+export function answersAtEnd(typeVersion: number): boolean {
+	return typeVersion >= 2;
+}
+
+/** The trigger's "Answer CatalystPay" choices (version 2). */
+export const RESPOND_AT_END = 'whenFinished';
+export const RESPOND_AT_ONCE = 'immediately';
+
+/** A delivery held while webhook() works on it: given up (refused) or accepted (it starts an execution). */
+type Claimed = { answered: IWebhookResponseData } | { release: () => void; accept: () => void };
+
+/** Version 1: a delivery that started an execution is a repeat for the repeat window, whatever became of it. */
+function claimInWindow(context: IWebhookFunctions, scope: string, key: string, legacyKey: string): Claimed {
+	const windowMs = repeatWindowMs(context.getNodeParameter('options', {}));
+	if (windowMs <= 0) return { release: () => undefined, accept: () => undefined };
+	const staticData = context.getWorkflowStaticData('node');
+	const seen = claim(scope, key, staticData, legacyKey);
+	if (seen === 'duplicate') {
+		return { answered: answer(context, 200, { received: true, duplicate: 'this delivery already started an execution' }) };
+	}
+	if (seen === 'in-progress') {
+		// Not 2xx: if the copy being processed fails, CatalystPay must still have one to retry.
+		return { answered: answer(context, 409, { error: 'The same delivery is being processed right now. Retry later.' }) };
+	}
+	return { release: () => release(scope, key), accept: () => commit(scope, key, staticData, windowMs) };
+}
+
+/**
+ * Version 2: what this process knows (a delivery it saw succeed, or one it is handling) is answered
+ * here; anything else starts an execution, whose first step asks n8n's store (execute.ts). A copy that
+ * arrives while this one is being started is told to retry until this answer has been given.
+ */
+function claimUntilAnswered(context: IWebhookFunctions, scope: string, key: string): Claimed {
+	const seen = seenHere(scope, key);
+	if (seen === 'done') {
+		return { answered: answer(context, 200, { received: true, duplicate: 'this delivery has already been handled successfully' }) };
+	}
+	if (seen === 'in-flight') {
+		return { answered: answer(context, 409, { error: 'The same delivery is being processed right now. Retry later.' }) };
+	}
+	const starting = markStarting(scope, key);
+	// The answer (or CatalystPay giving up on it) ends this process's hold; an execution of this
+	// process that took the delivery over keeps it until it ends.
+	context.getResponseObject().once('close', starting.release);
+	return { release: starting.release, accept: () => undefined };
 }
 
 /** The payload's status, when the webhook profile maps it: signed, so it may vouch for the event. */

@@ -45,8 +45,8 @@ export interface Stack {
 	api(route: string): Promise<any>;
 	n8nOutput(): string;
 	hasExited(): { code: number | null; signal: string | null } | null;
-	/** Stops n8n and starts it again (same user folder and SQLite database); the sandbox keeps running. */
-	restart(): Promise<void>;
+	/** Stops n8n and starts it again (same user folder and SQLite database); the sandbox keeps running. crash: kill -9 instead of a graceful stop. */
+	restart(options?: { crash?: boolean }): Promise<void>;
 	stop(): Promise<void>;
 }
 
@@ -76,6 +76,8 @@ export interface QueueStack extends Omit<Stack, 'n8nOutput' | 'hasExited' | 'use
 	sql<T = Record<string, any>>(query: string, params?: unknown[]): Promise<T[]>;
 	/** Stops every n8n process and starts them again on the same PostgreSQL and Redis. */
 	restart(): Promise<void>;
+	/** kill -9 of one worker or webhook process, started again; resolves once it answers. */
+	crash(name: Exclude<QueueProcess, 'main'>): Promise<void>;
 }
 
 interface StackModule {
@@ -130,6 +132,8 @@ async function freePortPair(): Promise<number> {
 export interface E2eStackOptions {
 	/** The n8n to run (installed into .n8n-runtime/ on first use): the runtime's default (2.x) unless given. */
 	n8nVersion?: string;
+	/** CatalystPay's retries of a delivery (the sandbox's); short by default, so a refused delivery is final within a test. */
+	webhookRetries?: SandboxConfig['webhooks'];
 	/** Further changes to the sandbox config, after the short webhook retries set here. */
 	configureSandbox?: (config: SandboxConfig) => void;
 }
@@ -147,7 +151,7 @@ export async function startE2eStack(options: E2eStackOptions = {}): Promise<Stac
 		sandboxPort: 0,
 		configureSandbox: (config) => {
 			// Short retries, so a refused delivery is final within the test.
-			config.webhooks = { maxAttempts: 3, backoffMs: 200, timeoutMs: 10000 };
+			config.webhooks = options.webhookRetries ?? { maxAttempts: 3, backoffMs: 200, timeoutMs: 10000 };
 			options.configureSandbox?.(config);
 		},
 		log: (line) => verbose && process.stderr.write(`${line}\n`),
@@ -178,7 +182,7 @@ export async function startQueueE2eStack(options: QueueE2eStackOptions = {}): Pr
 		proxyBalance: options.proxyBalance ?? 'signature',
 		sandboxPort: 0,
 		configureSandbox: (config) => {
-			config.webhooks = { maxAttempts: 3, backoffMs: 200, timeoutMs: 10000 };
+			config.webhooks = options.webhookRetries ?? { maxAttempts: 3, backoffMs: 200, timeoutMs: 10000 };
 			options.configureSandbox?.(config);
 		},
 		log: (line) => verbose && process.stderr.write(`${line}\n`),

@@ -27,9 +27,17 @@ afterEach(async () => {
 	await Promise.all(servers.splice(0).map(async (server) => await server.close()));
 });
 
+/** The trigger version the tests of a block run; version 1.x keeps its repeat memory in static data. */
+let typeVersion = 2;
+const onVersion1 = () => {
+	beforeAll(() => (typeVersion = 1.1));
+	afterAll(() => (typeVersion = 2));
+};
+
 async function trigger(parameters: INodeParameters = {}, credentials: Partial<Record<'signingSecret' | 'previousSigningSecret' | 'apiKey', string>> = { signingSecret: SECRET }) {
 	const server = await startWebhookServer({
 		nodeType: new CatalystPayTrigger(),
+		typeVersion,
 		parameters: { events: ['payment_session.completed'], confirmSessionStatus: false, ...parameters },
 		credentials: sandboxCredentials(sandbox, credentials),
 		credentialTypes,
@@ -303,9 +311,11 @@ describe('with the sandbox sending the webhooks', () => {
 		expect(call.workflowData).toBeUndefined();
 	});
 
-	test('retries deliver the event once the trigger can take it; a resend is acknowledged and starts nothing', async () => {
+	test('version 1.x: retries deliver the event once the trigger can take it; a resend is acknowledged and starts nothing', async () => {
+		typeVersion = 1.1;
 		// No secret yet: the trigger refuses with 5xx, and the sandbox retries.
 		const server = await trigger({}, { signingSecret: '' });
+		typeVersion = 2;
 		pointWebhooksAt(server.url);
 		const token = await createSession();
 		await payOnHostedPage(sandbox, token, 'DE89370400440532013000');
@@ -329,7 +339,8 @@ describe('with the sandbox sending the webhooks', () => {
 	});
 });
 
-describe('the same delivery twice', () => {
+describe('version 1.x: the same delivery twice', () => {
+	onVersion1();
 	test('starts one execution; the repeat gets 2xx so CatalystPay stops retrying', async () => {
 		const server = await trigger();
 		const first = await post(server, MULLER, signed(MULLER));
@@ -392,10 +403,12 @@ describe('the same delivery twice', () => {
  * with its own copy from the database. What the trigger records while the execution runs is what n8n
  * saves: these run the execution as n8n starts it (at the trigger, with webhook()'s items).
  */
-describe('the memory n8n saves with the execution', () => {
+describe('version 1.x: the memory n8n saves with the execution', () => {
+	onVersion1();
 	async function runExecution(items: IDataObject[], staticData?: IDataObject, parameters: INodeParameters = {}) {
 		return await runNode({
 			nodeType: new CatalystPayTrigger(),
+			typeVersion: 1.1,
 			parameters: { events: ['payment_session.completed'], confirmSessionStatus: false, ...parameters },
 			credentials: sandboxCredentials(sandbox, { signingSecret: SECRET }),
 			credentialTypes,
@@ -443,6 +456,7 @@ describe('the memory n8n saves with the execution', () => {
 		// Another process: a node of its own (so none of this process's memory applies), the saved static data.
 		const other = await startWebhookServer({
 			nodeType: new CatalystPayTrigger(),
+			typeVersion: 1.1,
 			parameters: { events: ['payment_session.completed'], confirmSessionStatus: false },
 			credentials: sandboxCredentials(sandbox, { signingSecret: SECRET }),
 			credentialTypes,

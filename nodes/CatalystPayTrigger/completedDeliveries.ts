@@ -1,0 +1,147 @@
+/**
+ * Trigger version 2's memory: which deliveries have *succeeded*, so a repeat runs nothing while a
+ * delivery whose execution failed, crashed or was cancelled runs again when CatalystPay retries it.
+ *
+ * - Done, durably: n8n's own deduplication store (the `processed_data` table of n8n's database:
+ *   SQLite in one process, PostgreSQL in queue mode, shared by every process), written when the
+ *   execution has succeeded and before n8n answers CatalystPay. Static data cannot carry this: n8n
+ *   saves it for failed executions too, and a crashed execution's claim can reach the database with
+ *   another execution's save.
+ * - In flight, per process: the executions of this process that are handling a delivery, so a copy
+ *   that arrives meanwhile does not ship the order a second time. A killed process forgets them, as it
+ *   should: its executions are gone.
+ * - Done, per process: a cache of what this process saw succeed, so a repeat at the same process is
+ *   answered without starting an execution.
+ *
+ * n8n's store keeps one row per trigger node, read and written whole; writes from one process are
+ * queued here so they never overwrite each other. Two queue-mode workers may still race on it (last
+ * writer wins): the gate in the user's database is the layer for that, as the README says.
+ */
+import type { IExecuteFunctions } from 'n8n-workflow';
+import { NodeOperationError } from 'n8n-workflow';
+
+/** How many succeeded deliveries n8n's store keeps per trigger node (oldest go first). */
+export const REMEMBERED_DELIVERIES = 5_000;
+const STORE_OPTIONS = { mode: 'entries', maxEntries: REMEMBERED_DELIVERIES } as const;
+const MAX_CACHED_PER_SCOPE = 10_000;
+const MAX_SCOPES = 1_000;
+
+type InFlight = 'starting' | 'running';
+
+const inFlight = new Map<string, Map<string, InFlight>>();
+const doneHere = new Map<string, Set<string>>();
+const storeQueue = new Map<string, Promise<unknown>>();
+
+function entry<V>(maps: Map<string, V>, scope: string, create: () => V): V {
+	let value = maps.get(scope);
+	if (value === undefined) {
+		if (maps.size >= MAX_SCOPES) maps.clear();
+		value = create();
+		maps.set(scope, value);
+	}
+	return value;
+}
+
+export type Seen = 'new' | 'in-flight' | 'done';
+
+/** What this process knows of a delivery; 'new' may still be done (the execution checks the store). */
+export function seenHere(scope: string, key: string): Seen {
+	if (doneHere.get(scope)?.has(key)) return 'done';
+	return inFlight.get(scope)?.has(key) ? 'in-flight' : 'new';
+}
+
+/**
+ * webhook() is starting an execution for the delivery: copies arriving meanwhile at this process are
+ * told to retry. `release` ends the mark unless an execution of this process has taken it over.
+ */
+export function markStarting(scope: string, key: string): { release: () => void } {
+	const flights = entry(inFlight, scope, () => new Map<string, InFlight>());
+	flights.set(key, 'starting');
+	return {
+		release: () => {
+			if (flights.get(key) === 'starting') flights.delete(key);
+		},
+	};
+}
+
+/** Runs store operations of one scope one after another (n8n rewrites the whole row each time). */
+async function queued<T>(scope: string, operation: () => Promise<T>): Promise<T> {
+	const previous = storeQueue.get(scope) ?? Promise.resolve();
+	const next = previous.then(operation, operation);
+	const settled = next.then(
+		() => undefined,
+		() => undefined,
+	);
+	storeQueue.set(scope, settled);
+	void settled.then(() => {
+		if (storeQueue.get(scope) === settled) storeQueue.delete(scope);
+	});
+	return await next;
+}
+
+/** Whether n8n's store holds the delivery as done. n8n's helper records what it checks, so a miss is taken back. */
+async function storedAsDone(context: IExecuteFunctions, scope: string, key: string): Promise<boolean> {
+	return await queued(scope, async () => {
+		const { processed } = await context.helpers.checkProcessedAndRecord([key], 'node', STORE_OPTIONS);
+		if (processed.length > 0) return true;
+		await context.helpers.removeProcessed([key], 'node', STORE_OPTIONS);
+		return false;
+	});
+}
+
+async function storeAsDone(context: IExecuteFunctions, scope: string, key: string): Promise<void> {
+	await queued(scope, async () => {
+		await context.helpers.checkProcessedAndRecord([key], 'node', STORE_OPTIONS);
+	});
+}
+
+export type Admission = 'run' | 'done' | 'in-flight';
+
+/**
+ * The execution is about to handle the delivery: 'run' (it is now in flight here), 'done' (it
+ * succeeded before: run nothing), or 'in-flight' (another execution of this process handles it now).
+ */
+export async function admit(context: IExecuteFunctions, scope: string, key: string): Promise<Admission> {
+	const flights = entry(inFlight, scope, () => new Map<string, InFlight>());
+	if (flights.get(key) === 'running') return 'in-flight';
+	if (doneHere.get(scope)?.has(key)) return 'done';
+	flights.set(key, 'running');
+	try {
+		if (await storedAsDone(context, scope, key)) {
+			flights.delete(key);
+			rememberDoneHere(scope, key);
+			return 'done';
+		}
+	} catch (error) {
+		flights.delete(key);
+		throw new NodeOperationError(context.getNode(), error as Error, {
+			message: "Could not read which deliveries have already run from n8n's database",
+			description: 'Nothing was run. CatalystPay gets an error answer and sends the delivery again later.',
+		});
+	}
+	return 'run';
+}
+
+/** The execution that ran the delivery has ended: remember it as done if it succeeded, and let go. */
+export async function finish(context: IExecuteFunctions, scope: string, key: string, succeeded: boolean): Promise<void> {
+	try {
+		if (succeeded) {
+			await storeAsDone(context, scope, key);
+			rememberDoneHere(scope, key);
+		}
+	} finally {
+		inFlight.get(scope)?.delete(key);
+	}
+}
+
+function rememberDoneHere(scope: string, key: string): void {
+	const done = entry(doneHere, scope, () => new Set<string>());
+	if (done.size >= MAX_CACHED_PER_SCOPE) {
+		// Sets iterate in insertion order: the oldest goes.
+		for (const oldest of done) {
+			done.delete(oldest);
+			break;
+		}
+	}
+	done.add(key);
+}

@@ -1,0 +1,90 @@
+/**
+ * A paid order ships exactly once, in one n8n process (2.x and 1.x): the CatalystPay Trigger
+ * (version 2) answers CatalystPay when the workflow has finished, so whatever n8n did not finish,
+ * CatalystPay sends again, and the trigger runs again only what did not succeed.
+ *
+ * Faults are made by count: executions are held at the shop's checkpoint until the test has seen all
+ * of them there, then n8n is killed (kill -9); the shipping API fails exactly the next N requests.
+ * Retries are the sandbox's, as CatalystPay's would be. What is asserted is what the shop shipped.
+ */
+import { deliveriesSettled, PAYS, payThroughSandbox } from './flow';
+import { addShippingWorkflow, type Shop, startShop } from './shop';
+import type { Stack } from './stack';
+import { eventually, startE2eStack } from './stack';
+
+// CatalystPay's side: a delivery is sent again until it gets a 2xx, with backoff, long enough to
+// outlast a restart of n8n on a slow machine.
+/** The n8n versions the tests run (scripts/n8n-runtime.mjs N8N_VERSIONS): the default 2.x and the latest 1.x. */
+const N8N_VERSIONS = ['2.41.1', '1.123.81'];
+
+const RETRIES = { maxAttempts: 12, backoffMs: 1000, timeoutMs: 120_000 };
+
+describe.each(N8N_VERSIONS)('n8n %s, one process: every paid order ships exactly once', (n8nVersion) => {
+	let stack: Stack;
+	let shop: Shop;
+
+	beforeAll(async () => {
+		stack = await startE2eStack({ n8nVersion, webhookRetries: RETRIES });
+		shop = await startShop();
+		const shipping = await addShippingWorkflow(stack, shop, { name: 'Ship paid orders', idPrefix: 'e' });
+		stack.sandbox.config.campaigns[0].webhook.url = shipping.url;
+	}, 20 * 60 * 1000);
+
+	afterAll(async () => {
+		await shop?.close();
+		await stack?.stop();
+	}, 2 * 60 * 1000);
+
+	const resend = async (deliveryId: string) => {
+		const res = await fetch(`${stack.sandbox.url}/_sandbox/deliveries/${deliveryId}/resend`, { method: 'POST' });
+		return (await res.json()) as { id: string };
+	};
+	const settledResend = async (token: string, resentId: string) =>
+		await eventually(`the resend ${resentId} to settle`, async () => (await deliveriesSettled(stack, token)).find((d) => d.id === resentId && d.state !== 'pending'));
+
+	test('kill -9 of n8n while paid orders stand in the middle of the workflow: after the restart each ships once', async () => {
+		shop.holdCheckpoints(true);
+		const tokens: string[] = [];
+		for (let i = 0; i < 3; i++) tokens.push(await payThroughSandbox(stack, PAYS, `crash-${i}@example.com`));
+		await eventually('3 executions held at the checkpoint', async () => (shop.held() === 3 ? true : undefined));
+
+		shop.holdCheckpoints(false);
+		await stack.restart({ crash: true });
+
+		for (const token of tokens) {
+			await eventually(`order ${token} shipped`, async () => (shop.shipped(token) >= 1 ? true : undefined), 300_000);
+			const deliveries = await deliveriesSettled(stack, token);
+			expect(deliveries.map((d) => d.state)).toEqual(['delivered']);
+			// The attempt n8n was killed in got no answer; a later one got 200.
+			expect(deliveries[0].attempts[0].status).toBeNull();
+			expect(deliveries[0].attempts[deliveries[0].attempts.length - 1].status).toBe(200);
+		}
+		for (const token of tokens) expect({ token, shipped: shop.shipped(token) }).toEqual({ token, shipped: 1 });
+	}, 15 * 60 * 1000);
+
+	test('the shipping API fails on the first try: CatalystPay is told so, sends it again, and it ships once; resends of it then ship nothing, also after a restart', async () => {
+		shop.failNextShips(1);
+		const token = await payThroughSandbox(stack, PAYS, 'ship-fails@example.com');
+		const [delivery] = await eventually('the delivery to be answered 2xx', async () => {
+			const deliveries = await deliveriesSettled(stack, token);
+			return deliveries[0]?.state === 'delivered' ? deliveries : undefined;
+		}, 300_000);
+		// The failed execution was answered 500: CatalystPay kept the delivery and sent it again.
+		expect(delivery.attempts.map((a) => a.status)).toEqual([500, 200]);
+		expect(shop.shipAttempts(token)).toBe(2);
+		expect(shop.shipped(token)).toBe(1);
+		expect(shop.deliveryIds(token)).toEqual([expect.stringMatching(/^[A-Za-z0-9_-]{24}$/)]);
+
+		// A resend of a delivery whose execution succeeded: answered 2xx, ships nothing.
+		const again = await settledResend(token, (await resend(delivery.id)).id);
+		expect(again.attempts.map((a) => a.status)).toEqual([200]);
+		expect(shop.shipped(token)).toBe(1);
+
+		// After a restart this process has forgotten everything; n8n's database has not.
+		await stack.restart();
+		const later = await settledResend(token, (await resend(delivery.id)).id);
+		expect(later.attempts[later.attempts.length - 1].status).toBe(200);
+		expect(shop.shipped(token)).toBe(1);
+		expect(shop.shipAttempts(token)).toBe(2);
+	}, 15 * 60 * 1000);
+});
