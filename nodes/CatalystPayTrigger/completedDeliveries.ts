@@ -18,7 +18,7 @@
  * writer wins): the gate in the user's database is the layer for that, as the README says.
  */
 import type { IExecuteFunctions } from 'n8n-workflow';
-import { NodeOperationError } from 'n8n-workflow';
+import { NodeOperationError, sleep } from 'n8n-workflow';
 
 /** How many succeeded deliveries n8n's store keeps per trigger node (oldest go first). */
 export const REMEMBERED_DELIVERIES = 5_000;
@@ -26,7 +26,26 @@ const STORE_OPTIONS = { mode: 'entries', maxEntries: REMEMBERED_DELIVERIES } as 
 const MAX_CACHED_PER_SCOPE = 10_000;
 const MAX_SCOPES = 1_000;
 
-type InFlight = 'starting' | 'running';
+/** A delivery being started by webhook(), or run by an execution of this process (which ends it). */
+interface InFlight {
+	state: 'starting' | 'running';
+	ended: Promise<void>;
+	end: () => void;
+}
+
+function flight(state: InFlight['state']): InFlight {
+	let end = () => undefined as void;
+	const ended = new Promise<void>((resolve) => {
+		end = resolve;
+	});
+	return { state, ended, end };
+}
+
+/**
+ * How long an execution waits for another execution of this process that is running the same
+ * delivery (two copies at one instant) before it gives up and fails, so CatalystPay retries later.
+ */
+export const WAIT_FOR_OTHER_MS = 30_000;
 
 const inFlight = new Map<string, Map<string, InFlight>>();
 const doneHere = new Map<string, Set<string>>();
@@ -56,10 +75,14 @@ export function seenHere(scope: string, key: string): Seen {
  */
 export function markStarting(scope: string, key: string): { release: () => void } {
 	const flights = entry(inFlight, scope, () => new Map<string, InFlight>());
-	flights.set(key, 'starting');
+	const mine = flight('starting');
+	flights.set(key, mine);
 	return {
 		release: () => {
-			if (flights.get(key) === 'starting') flights.delete(key);
+			if (flights.get(key) === mine) {
+				flights.delete(key);
+				mine.end();
+			}
 		},
 	};
 }
@@ -99,21 +122,31 @@ export type Admission = 'run' | 'done' | 'in-flight';
 
 /**
  * The execution is about to handle the delivery: 'run' (it is now in flight here), 'done' (it
- * succeeded before: run nothing), or 'in-flight' (another execution of this process handles it now).
+ * succeeded before: run nothing), or 'in-flight' (another execution of this process has been running
+ * it for WAIT_FOR_OTHER_MS). A copy that arrives while another execution runs the delivery waits for
+ * that one to end, then runs only if it did not succeed.
  */
-export async function admit(context: IExecuteFunctions, scope: string, key: string): Promise<Admission> {
+export async function admit(context: IExecuteFunctions, scope: string, key: string, waitMs = WAIT_FOR_OTHER_MS): Promise<Admission> {
 	const flights = entry(inFlight, scope, () => new Map<string, InFlight>());
-	if (flights.get(key) === 'running') return 'in-flight';
+	const deadline = Date.now() + waitMs;
+	for (let other = flights.get(key); other?.state === 'running'; other = flights.get(key)) {
+		const left = deadline - Date.now();
+		if (left <= 0) return 'in-flight';
+		const waited = new AbortController();
+		await Promise.race([other.ended, sleep(left, waited.signal).catch(() => undefined)]);
+		waited.abort();
+	}
 	if (doneHere.get(scope)?.has(key)) return 'done';
-	flights.set(key, 'running');
+	const mine = flight('running');
+	flights.set(key, mine);
 	try {
 		if (await storedAsDone(context, scope, key)) {
-			flights.delete(key);
 			rememberDoneHere(scope, key);
+			endFlight(scope, key);
 			return 'done';
 		}
 	} catch (error) {
-		flights.delete(key);
+		endFlight(scope, key);
 		throw new NodeOperationError(context.getNode(), error as Error, {
 			message: "Could not read which deliveries have already run from n8n's database",
 			description: 'Nothing was run. CatalystPay gets an error answer and sends the delivery again later.',
@@ -130,8 +163,16 @@ export async function finish(context: IExecuteFunctions, scope: string, key: str
 			rememberDoneHere(scope, key);
 		}
 	} finally {
-		inFlight.get(scope)?.delete(key);
+		endFlight(scope, key);
 	}
+}
+
+function endFlight(scope: string, key: string): void {
+	const flights = inFlight.get(scope);
+	const current = flights?.get(key);
+	if (current === undefined) return;
+	flights?.delete(key);
+	current.end();
 }
 
 function rememberDoneHere(scope: string, key: string): void {

@@ -175,13 +175,13 @@ export function versionDescription(answersAtEnd: boolean): INodeTypeDescription 
 			{
 				name: 'default',
 				httpMethod: 'POST',
-				// Version 2: n8n answers when the execution has ended: 200 when it succeeded, 500 when it
-				// failed, nothing when n8n stopped; a node that calls sendResponse() may answer earlier.
-				// Refusals, repeats and "Immediately" are answered by webhook() itself.
-				responseMode: answersAtEnd ? 'responseNode' : 'onReceived',
-				// Empty, so n8n answers with the webhookResponse webhook() returns; left out, n8n 2.x
-				// would answer with its default's name, the text "firstEntryJson".
-				responseData: '',
+				// Version 2: n8n answers when the execution has ended: 200 (no body) when it succeeded,
+				// 500 when it failed, nothing when n8n stopped. Not 'responseNode': n8n 1.x answers
+				// 200 in that mode when the run failed. Refusals, repeats and "Immediately" are answered
+				// by webhook() itself. Version 1: empty, so n8n answers with the webhookResponse webhook()
+				// returns; left out, n8n 2.x would answer with its default's name, "firstEntryJson".
+				responseMode: answersAtEnd ? 'lastNode' : 'onReceived',
+				responseData: answersAtEnd ? 'noData' : '',
 				path: 'webhook',
 			},
 		],

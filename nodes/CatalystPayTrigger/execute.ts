@@ -11,9 +11,9 @@
  * delivery becomes durable and visible to every other n8n process.
  *
  * Version 2 answers CatalystPay when the workflow has ended, so a delivery is done only once its
- * execution succeeded (completedDeliveries.ts): a delivery that already succeeded passes on nothing,
- * one another execution of this process is handling fails this execution (CatalystPay gets an error
- * and retries later), and the delivery is recorded as done when this execution has succeeded.
+ * execution succeeded (completedDeliveries.ts): a delivery that already succeeded passes on nothing;
+ * one that another execution of this process is running waits for it and then runs only if that one
+ * did not succeed; the delivery is recorded as done when this execution has succeeded.
  */
 import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
@@ -57,7 +57,7 @@ async function deliveriesToRun(context: IExecuteFunctions, items: INodeExecution
 		const admission = await admit(context, scope, key);
 		if (admission === 'done') continue;
 		if (admission === 'in-flight') {
-			throw new NodeOperationError(context.getNode(), 'This delivery is being handled by another execution right now', {
+			throw new NodeOperationError(context.getNode(), 'This delivery has been handled by another execution for more than 30 seconds', {
 				description:
 					'Nothing was run twice. CatalystPay gets an error answer and sends the delivery again later; by then the other execution has ended, and the delivery runs again only if that one failed.',
 			});

@@ -8,6 +8,7 @@
  * Retries are the sandbox's, as CatalystPay's would be. What is asserted is what the shop shipped.
  */
 import { deliveriesSettled, PAYS, payThroughSandbox } from './flow';
+import { sign } from '../../lib/signature';
 import { addShippingWorkflow, type Shop, startShop } from './shop';
 import type { Stack } from './stack';
 import { eventually, startE2eStack } from './stack';
@@ -87,4 +88,33 @@ describe.each(N8N_VERSIONS)('n8n %s, one process: every paid order ships exactly
 		expect(shop.shipped(token)).toBe(1);
 		expect(shop.shipAttempts(token)).toBe(2);
 	}, 15 * 60 * 1000);
+
+	test('copies of one delivery at the same instant, then its resends: one order', async () => {
+		// CatalystPay's own bytes, sent 4 times at once straight to the trigger, as retries and a resend
+		// racing each other would arrive: the first is held at the checkpoint while the others arrive.
+		shop.holdCheckpoints(true);
+		const token = await payThroughSandbox(stack, PAYS, 'copies@example.com');
+		await eventually('the first delivery held at the checkpoint', async () => (shop.held() === 1 ? true : undefined));
+		const [delivery] = [...stack.sandbox.store.deliveries.values()].filter((d) => d.session_token === token);
+		let answered = 0;
+		const copies = Array.from({ length: 4 }, async () => {
+			const res = await fetch(delivery.url, {
+				method: 'POST',
+				headers: { 'content-type': 'application/json', 'x-catalystpay-event': delivery.event, 'x-catalystpay-signature': sign(delivery.body, stack.sandboxConfig.signingSecret) },
+				body: delivery.body,
+			});
+			await res.text();
+			answered++;
+			return res.status;
+		});
+		// Let the first go on once every copy was answered (or one of them reached the checkpoint too, which
+		// is a second order in the making: the assertion below then fails, it does not hang).
+		await eventually('the copies answered', async () => (answered === 4 || shop.held() > 1 ? true : undefined));
+		shop.holdCheckpoints(false);
+		const answers = await Promise.all(copies);
+		await deliveriesSettled(stack, token);
+		// Each copy: 2xx (handled, or recognised as done) or 409 (told to retry while the first ran).
+		for (const status of answers) expect([200, 409]).toContain(status);
+		expect(shop.shipped(token)).toBe(1);
+	}, 10 * 60 * 1000);
 });

@@ -1,8 +1,9 @@
 /**
  * n8n in queue mode (scripts/n8n-queue-stack.cjs): PostgreSQL, Redis, nginx in front of n8n main,
  * two webhook processes and a worker, all real, with this package installed as a user installs it and
- * the queue-mode example (examples/queue-mode/payment-events.json) published: the CatalystPay Trigger,
- * then a claim of the delivery's id in the app's own database, then the order.
+ * the queue-mode example (examples/queue-mode/payment-events.json) published: the CatalystPay Trigger
+ * (version 2: CatalystPay is answered when the workflow has finished), then the order recorded in the
+ * app's own database together with the claim of the delivery's id, in one statement.
  *
  * What it proves: signed deliveries spread over both webhook processes and run on the worker, once;
  * copies of one delivery (later, at the same instant, after every n8n process restarted) reaching
@@ -11,9 +12,10 @@
  * process's own log (which process enqueued or ran an execution), from nginx's X-Upstream header, and
  * from the app database's catalystpay_orders, never from our nodes' logs.
  *
- * For every copy it reports on stderr which layer caught it: the trigger (its answer says
- * "duplicate", or 409 while the first copy is still being confirmed), the gate (the workflow's
- * "Already handled" branch), or none (it shipped the order).
+ * For every copy it reports on stderr which layer caught it: the trigger (at the worker: an execution
+ * whose trigger passed nothing on, the delivery having succeeded before; or at a webhook process: 409
+ * while a copy is still being confirmed), the gate (the workflow's "Already handled" branch), or none
+ * (it shipped the order).
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -24,6 +26,7 @@ import { launchBrowser } from '../helpers/browser';
 import { createSessionViaApi, payOnHostedPage } from '../helpers/sandbox';
 import type { Execution, QueueProcess, QueueStack } from './stack';
 import { addCreateAndGetWorkflow } from './flow';
+import { addShippingWorkflow, type Shop, startShop } from './shop';
 import { eventually, executions, nodeOutput, startQueueE2eStack } from './stack';
 
 const PAYS = 'DE89370400440532013000';
@@ -158,6 +161,20 @@ async function orderCounts(tokens: string[]): Promise<Map<string, number>> {
 	return new Map(tokens.map((token) => [token, Number(rows.find((r) => r.session_token === token)?.n ?? 0)]));
 }
 
+/** Whether an execution recorded an order (the gate let it through). */
+const shippedIn = (execution: Execution) => (nodeOutput(execution, SHIP) ?? []).some((row) => typeof row.delivery_id === 'string');
+/** Whether the trigger passed nothing on: a repeat of a delivery that had succeeded, recognised at the worker. */
+const recognisedIn = (execution: Execution) => nodeOutput(execution, TRIGGER)?.length === 0;
+
+/** The payment workflow's executions not in `known`, once at least `count` of them have finished. */
+async function newExecutions(known: Set<string>, count: number): Promise<Execution[]> {
+	return await eventually(`${count} new execution(s) to finish`, async () => {
+		const fresh = (await executions(stack, stack.workflows.payments.id)).filter((e) => !known.has(e.id));
+		return fresh.length >= count && fresh.every((e) => FINAL.has(e.status)) ? fresh : undefined;
+	});
+}
+const executionIds = async () => new Set((await executions(stack, stack.workflows.payments.id)).map((e) => e.id));
+
 /** The n8n processes whose log says they enqueued (webhook processes) or ran (worker) an execution. */
 function enqueuedBy(executionId: string): QueueProcess[] {
 	const line = new RegExp(`Enqueued execution ${executionId} \\(`);
@@ -174,13 +191,14 @@ const processOfUrl = (url: string) => (url === stack.webhookProcessUrls[0] ? 'we
 const urlOfPort = (addr: string | null) => (addr ? `http://${addr}` : null);
 
 /** Names the layer that handled one copy, from the trigger's answer and the executions of its session. */
-function describeCopy(what: string, answer: { status: number; body: any }, executionsOfToken: Execution[], executionIdsBefore: Set<string>): string {
-	if (answer.status === 200 && answer.body?.duplicate) return `${what}: caught by the trigger (200 duplicate)`;
+function describeCopy(what: string, answer: { status: number; body: any }, fresh: Execution[]): string {
+	if (answer.status === 200 && answer.body?.duplicate) return `${what}: caught by the trigger at the webhook process (200 duplicate)`;
 	if (answer.status === 409) return `${what}: caught by the trigger (409, the first copy still in flight)`;
 	if (answer.status !== 200) return `${what}: answered ${answer.status} ${JSON.stringify(answer.body)}`;
-	const fresh = executionsOfToken.filter((e) => !executionIdsBefore.has(e.id));
+	const recognised = fresh.filter(recognisedIn);
 	const gated = fresh.filter((e) => nodeOutput(e, ALREADY) !== undefined);
-	const shipped = fresh.filter((e) => nodeOutput(e, SHIP) !== undefined);
+	const shipped = fresh.filter(shippedIn);
+	if (recognised.length > 0 && shipped.length === 0) return `${what}: caught by the trigger at the worker (execution ${recognised.map((e) => e.id).join(',')} passed nothing on)`;
 	if (gated.length > 0 && shipped.length === 0) return `${what}: caught by the gate (execution ${gated.map((e) => e.id).join(',')} went to "${ALREADY}")`;
 	if (shipped.length > 0) return `${what}: shipped (execution ${shipped.map((e) => e.id).join(',')})`;
 	return `${what}: accepted, executions ${fresh.map((e) => `${e.id}:${e.status}`).join(',') || 'none'}`;
@@ -235,7 +253,7 @@ describe('n8n in queue mode with n8n-nodes-catalystpay', () => {
 		timings.a = Date.now() - t0;
 	});
 
-	test('b. the same delivery again, sent straight to the OTHER webhook process after the first finished: the trigger recognises it, nothing runs', async () => {
+	test('b. the same delivery again, sent straight to the OTHER webhook process after the first finished: the trigger recognises it at the worker, nothing ships', async () => {
 		const t0 = Date.now();
 		const byToken = await paymentExecutionsByToken();
 		for (const token of firstTokens.slice(0, 4)) {
@@ -243,18 +261,16 @@ describe('n8n in queue mode with n8n-nodes-catalystpay', () => {
 			const [first] = byToken.get(token) as Execution[];
 			const [firstProcess] = enqueuedBy(first.id);
 			const other = firstProcess === 'webhook1' ? stack.webhookProcessUrls[1] : stack.webhookProcessUrls[0];
-			const before = new Set((byToken.get(token) ?? []).map((e) => e.id));
+			const known = await executionIds();
 
-			const enqueued = countEnqueued();
 			const answer = await sendCopy(`${other}${stack.webhookPath}`, delivery);
-			const after = (await settledExecutions(new Map([[token, 1]]))).get(token) as Execution[];
-			report(describeCopy(`b ${token} first on ${firstProcess}, copy to ${processOfUrl(other)}`, answer, after, before));
+			const fresh = await newExecutions(known, 1);
+			report(describeCopy(`b ${token} first on ${firstProcess}, copy to ${processOfUrl(other)}`, answer, fresh));
 
-			// The trigger itself recognises it: the worker saved the delivery in the workflow's static
-			// data when the first execution finished, and the other process read it from the database.
+			// The copy was answered 2xx (CatalystPay stops sending it) once the worker had found the
+			// delivery among those that succeeded (n8n's database) and passed nothing on.
 			expect(answer.status).toBe(200);
-			expect(answer.body).toMatchObject({ received: true, duplicate: expect.any(String) });
-			expect(countEnqueued()).toBe(enqueued);
+			expect(fresh.map((e) => ({ status: e.status, recognised: recognisedIn(e), shipped: shippedIn(e) }))).toEqual([{ status: 'success', recognised: true, shipped: false }]);
 			expect(await ordersOf(token)).toHaveLength(1);
 		}
 		timings.b = Date.now() - t0;
@@ -294,24 +310,28 @@ describe('n8n in queue mode with n8n-nodes-catalystpay', () => {
 		for (const [, pair] of answers) {
 			for (const answer of pair) expect([200, 409]).toContain(answer.status);
 		}
-		const expected = new Map(tokens.map((token) => [token, (answers.get(token) ?? []).filter((a) => a.status === 200 && !a.body?.duplicate).length]));
-		expect([...expected].filter(([, n]) => n < 1)).toEqual([]);
-		const byToken = await settledExecutions(expected);
+		const byToken = await settledExecutions(new Map(tokens.map((token) => [token, 1])));
+		// Every execution has finished, the ones whose trigger passed nothing on among them.
+		const all = await eventually('every execution to finish', async () => {
+			const list = await executions(stack, stack.workflows.payments.id);
+			return list.every((e) => FINAL.has(e.status)) ? list : undefined;
+		});
+		expect(all.filter((e) => e.status !== 'success').map((e) => e.id)).toEqual([]);
 
 		const counts = await orderCounts(tokens);
 		expect([...counts].filter(([, n]) => n !== 1)).toEqual([]);
 		for (const token of tokens) {
 			const found = byToken.get(token) as Execution[];
 			expect(found.filter((e) => e.status !== 'success').map((e) => e.id)).toEqual([]);
-			expect(found.filter((e) => nodeOutput(e, SHIP) !== undefined)).toHaveLength(1);
+			expect(found.filter(shippedIn)).toHaveLength(1);
 			const pair = answers.get(token) ?? [];
-			const shipped = found.find((e) => nodeOutput(e, SHIP) !== undefined) as Execution;
+			const shipped = found.find(shippedIn) as Execution;
 			const gated = found.filter((e) => nodeOutput(e, ALREADY) !== undefined);
 			const lines = pair.map((answer, i) => {
 				const who = `webhook${i + 1}`;
 				if (answer.status === 200 && answer.body?.duplicate) return `${who} caught by the trigger (200 duplicate)`;
 				if (answer.status === 409) return `${who} caught by the trigger (409 in flight)`;
-				return `${who} accepted`;
+				return `${who} answered 200`;
 			});
 			report(
 				`c ${token}: ${lines.join('; ')}; shipped by execution ${shipped.id} (enqueued by ${enqueuedBy(shipped.id).join(',')})` +
@@ -337,21 +357,16 @@ describe('n8n in queue mode with n8n-nodes-catalystpay', () => {
 			const copies = [{ via: 'nginx', url: stack.webhookUrl }];
 			if (i % 3 === 0) copies.push({ via: 'webhook1', url: `${stack.webhookProcessUrls[0]}${stack.webhookPath}` });
 			if (i % 3 === 1) copies.push({ via: 'webhook2', url: `${stack.webhookProcessUrls[1]}${stack.webhookPath}` });
-			const initial = new Set((before.get(token) ?? []).map((e) => e.id));
-			let known = new Set(initial);
 			for (const copy of copies) {
+				const known = await executionIds();
 				const answer = await sendCopy(copy.url, delivery);
-				expect([200, 409]).toContain(answer.status);
-				const expected = known.size + (answer.status === 200 && !answer.body?.duplicate ? 1 : 0);
-				const now = (await settledExecutions(new Map([[token, expected]]))).get(token) ?? [];
-				report(describeCopy(`d ${token} after restart via ${copy.via}${answer.upstream ? ` (${answer.upstream})` : ''}`, answer, now, known));
-				known = new Set(now.map((e) => e.id));
-				// The saved static data survived the restart: the trigger, not only the gate, knows it.
-				expect(answer).toMatchObject({ status: 200, body: { received: true, duplicate: expect.any(String) } });
+				expect(answer.status).toBe(200);
+				const fresh = await newExecutions(known, 1);
+				report(describeCopy(`d ${token} after restart via ${copy.via}${answer.upstream ? ` (${answer.upstream})` : ''}`, answer, fresh));
+				// Every process restarted, so no memory of any process holds it: n8n's database does.
+				expect(fresh.map((e) => ({ status: e.status, recognised: recognisedIn(e), shipped: shippedIn(e) }))).toEqual([{ status: 'success', recognised: true, shipped: false }]);
 			}
-			const after = ((await paymentExecutionsByToken()).get(token) ?? []).filter((e) => !initial.has(e.id));
-			expect(after.filter((e) => nodeOutput(e, SHIP) !== undefined).map((e) => e.id)).toEqual([]);
-			expect(after.filter((e) => e.status !== 'success').map((e) => e.id)).toEqual([]);
+			expect(((await paymentExecutionsByToken()).get(token) ?? []).filter((e) => !(before.get(token) ?? []).some((b) => b.id === e.id))).toEqual([]);
 		}
 		expect(await orderCounts(resent)).toEqual(ordersBefore);
 		expect([...ordersBefore.values()].every((n) => n === 1)).toBe(true);
@@ -485,5 +500,67 @@ describe('n8n in queue mode with n8n-nodes-catalystpay', () => {
 		expect(byToken.get(token)).toHaveLength(1);
 		expect(await ordersOf(token)).toEqual([expect.objectContaining({ n8n_execution_id: (byToken.get(token) as Execution[])[0].id })]);
 		timings.f = Date.now() - t0;
+	});
+
+	describe('exactly once through crashes (trigger version 2: CatalystPay is answered when the workflow has finished)', () => {
+		// CatalystPay's side: a delivery is sent again until it gets a 2xx, long enough to outlast a restart.
+		const RETRIES = { maxAttempts: 12, backoffMs: 1000, timeoutMs: 30_000 };
+		let shop: Shop;
+		let shipping: { id: string; url: string; path: string };
+		let saved: { url: string | null; webhooks: typeof stack.sandboxConfig.webhooks };
+
+		beforeAll(async () => {
+			shop = await startShop();
+			shipping = await addShippingWorkflow(stack, shop, { name: 'Ship paid orders (queue mode)', idPrefix: 'd' });
+			const campaign = stack.sandbox.config.campaigns[0];
+			saved = { url: campaign.webhook.url, webhooks: stack.sandbox.config.webhooks };
+			stack.sandbox.config.webhooks = RETRIES;
+		}, 5 * 60 * 1000);
+
+		afterAll(async () => {
+			stack.sandbox.config.campaigns[0].webhook.url = saved.url;
+			stack.sandbox.config.webhooks = saved.webhooks;
+			await shop?.close();
+		});
+
+		/** Pays `count` sessions whose deliveries go to `url`, and holds their executions at the checkpoint. */
+		async function paidAndHeld(url: string, count: number): Promise<string[]> {
+			stack.sandbox.config.campaigns[0].webhook.url = url;
+			shop.holdCheckpoints(true);
+			const tokens: string[] = [];
+			for (let i = 0; i < count; i++) tokens.push(await createAndPay(PAYS, 200 + i));
+			await eventually(`${count} executions held at the checkpoint`, async () => (shop.held() === count ? true : undefined));
+			return tokens;
+		}
+
+		async function shippedOnce(tokens: string[]): Promise<void> {
+			for (const token of tokens) {
+				await eventually(`order ${token} shipped`, async () => (shop.shipped(token) >= 1 ? true : undefined), 400_000);
+				await eventually(`the delivery of ${token} answered 2xx`, async () => (deliveriesOf(token).every((d) => d.state === 'delivered') ? true : undefined), 400_000);
+			}
+			for (const token of tokens) expect({ token, shipped: shop.shipped(token) }).toEqual({ token, shipped: 1 });
+		}
+
+		test('g. kill -9 of the worker while paid orders stand in the middle of the workflow: each ships once', async () => {
+			const t0 = Date.now();
+			const tokens = await paidAndHeld(shipping.url, 3);
+			shop.holdCheckpoints(false);
+			await stack.crash('worker');
+			await shippedOnce(tokens);
+			report(`g: worker killed with 3 orders mid-workflow; shipped ${tokens.map((t) => shop.shipped(t)).join(',')}; attempts ${tokens.map((t) => deliveriesOf(t)[0].attempts.map((a) => a.status ?? a.error).join('/')).join(' ')}`);
+			timings.g = Date.now() - t0;
+		}, 15 * 60 * 1000);
+
+		test('h. kill -9 of the webhook process that took the deliveries, mid-workflow: each ships once', async () => {
+			const t0 = Date.now();
+			// Straight to webhook1, so it is the process that took every delivery (nginx would spread them).
+			const tokens = await paidAndHeld(`${stack.webhookProcessUrls[0]}${shipping.path}`, 3);
+			await stack.crash('webhook1');
+			// The executions go on on the worker: let them finish while CatalystPay retries.
+			shop.holdCheckpoints(false);
+			await shippedOnce(tokens);
+			report(`h: webhook1 killed with 3 orders mid-workflow; shipped ${tokens.map((t) => shop.shipped(t)).join(',')}; attempts ${tokens.map((t) => deliveriesOf(t)[0].attempts.map((a) => a.status ?? a.error).join('/')).join(' ')}`);
+			timings.h = Date.now() - t0;
+		}, 15 * 60 * 1000);
 	});
 });

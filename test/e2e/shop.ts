@@ -12,7 +12,7 @@ import { addWorkflow } from './stack';
 
 export interface Shop {
 	url: string;
-	/** While on, /checkpoint requests are held open (executions wait there); off answers them at once. */
+	/** While on, /checkpoint requests are held open (executions wait there); off lets the held ones and later ones through. */
 	holdCheckpoints(on: boolean): void;
 	/** Requests held at the checkpoint right now. */
 	held(): number;
@@ -39,7 +39,7 @@ async function bodyOf(req: IncomingMessage): Promise<Record<string, unknown>> {
 
 export async function startShop(): Promise<Shop> {
 	let holding = false;
-	const held = new Set<ServerResponse>();
+	const held = new Map<ServerResponse, Record<string, unknown>>();
 	let failing = 0;
 	const shipped = new Map<string, string[]>();
 	const attempts = new Map<string, number>();
@@ -54,7 +54,7 @@ export async function startShop(): Promise<Shop> {
 			const token = typeof body.session_token === 'string' ? body.session_token : '';
 			if (req.url === '/checkpoint') {
 				if (!holding) return reply(res, 200, body);
-				held.add(res);
+				held.set(res, body);
 				res.on('close', () => held.delete(res));
 				return;
 			}
@@ -76,6 +76,10 @@ export async function startShop(): Promise<Shop> {
 		url: `http://127.0.0.1:${port}`,
 		holdCheckpoints: (on) => {
 			holding = on;
+			if (on) return;
+			// Whoever still waits (an n8n that was killed no longer does) goes on.
+			for (const [res, body] of held) if (!res.destroyed) reply(res, 200, body);
+			held.clear();
 		},
 		held: () => held.size,
 		failNextShips: (count) => {
@@ -85,7 +89,7 @@ export async function startShop(): Promise<Shop> {
 		shipAttempts: (token) => attempts.get(token) ?? 0,
 		deliveryIds: (token) => shipped.get(token) ?? [],
 		close: async () => {
-			for (const res of held) res.destroy();
+			for (const res of held.keys()) res.destroy();
 			server.closeAllConnections();
 			await new Promise<void>((resolve) => server.close(() => resolve()));
 		},
