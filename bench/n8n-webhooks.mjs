@@ -97,8 +97,11 @@ const node = (name, type, typeVersion, x, parameters, extra = {}) => ({ id: rand
 const NO_OP = (x) => node('No Operation', 'n8n-nodes-base.noOp', 1, x, {});
 const to = (target) => ({ main: [[{ node: target, type: 'main', index: 0 }]] });
 
-/** The CatalystPay Trigger -> No Operation, at the version a user drops in today unless told otherwise. */
-export function catalystPayTrigger(name, confirmSessionStatus, typeVersion = 1.1, options = {}) {
+/**
+ * The CatalystPay Trigger -> No Operation, at version 1.1 unless told otherwise (the figures before
+ * version 2 were taken there); `parameters` adds version 2's, such as `respond`.
+ */
+export function catalystPayTrigger(name, confirmSessionStatus, typeVersion = 1.1, options = {}, parameters = {}) {
 	const webhookId = randomUUID();
 	return {
 		name,
@@ -109,6 +112,7 @@ export function catalystPayTrigger(name, confirmSessionStatus, typeVersion = 1.1
 				otherEvents: '',
 				confirmSessionStatus,
 				options,
+				...parameters,
 			}, { webhookId, credentials: CREDENTIAL }),
 			NO_OP(240),
 		],
