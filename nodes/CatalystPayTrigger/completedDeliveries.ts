@@ -87,10 +87,39 @@ export function markStarting(scope: string, key: string): { release: () => void 
 	};
 }
 
+/** How long one read or write of n8n's store may take before the trigger stops waiting for it. */
+const STORE_TIMEOUT_MS = 15_000;
+
+class StoreTimeout extends Error {
+	constructor() {
+		super(`n8n's database did not answer within ${STORE_TIMEOUT_MS / 1000} s`);
+	}
+}
+
+/** The operation, or a StoreTimeout: a database that hangs must not hang every later delivery with it. */
+async function bounded<T>(operation: () => Promise<T>): Promise<T> {
+	const stop = new AbortController();
+	let settled = false;
+	// Never rejects once the operation has settled (an n8n whose sleep() ignores the signal included).
+	const timeout = sleep(STORE_TIMEOUT_MS, stop.signal).then(
+		() => {
+			if (!settled) throw new StoreTimeout();
+		},
+		() => undefined,
+	);
+	try {
+		return (await Promise.race([operation(), timeout])) as T;
+	} finally {
+		settled = true;
+		stop.abort();
+	}
+}
+
 /** Runs store operations of one scope one after another (n8n rewrites the whole row each time). */
 async function queued<T>(scope: string, operation: () => Promise<T>): Promise<T> {
 	const previous = storeQueue.get(scope) ?? Promise.resolve();
-	const next = previous.then(operation, operation);
+	const run = async () => await bounded(operation);
+	const next = previous.then(run, run);
 	const settled = next.then(
 		() => undefined,
 		() => undefined,

@@ -10,7 +10,7 @@ import { NodeConnectionTypes } from 'n8n-workflow';
 import { CREDENTIAL_TYPE } from '../../lib/transport/credentials';
 import { REMEMBERED_DELIVERIES } from './completedDeliveries';
 import { ANY_EVENT, KNOWN_EVENTS } from './events';
-import { DEFAULT_REPEAT_WINDOW_MINUTES, RESPOND_AT_END, RESPOND_AT_ONCE } from './webhook';
+import { DEFAULT_MAX_BODY_KB, DEFAULT_REPEAT_WINDOW_MINUTES, RESPOND_AT_END, RESPOND_AT_ONCE } from './webhook';
 
 export const baseDescription: INodeTypeBaseDescription = {
 	displayName: 'CatalystPay Trigger',
@@ -127,14 +127,25 @@ const refused: INodeProperties[] = [
 	},
 ];
 
+const maxBody: INodeProperties = {
+	displayName: 'Largest Delivery (KB)',
+	name: 'maxBodyKb',
+	type: 'number',
+	typeOptions: { minValue: 1 },
+	default: DEFAULT_MAX_BODY_KB,
+	description:
+		"Bodies larger than this are refused (413) before they are read, so forged giant requests cost n8n next to nothing. CatalystPay's deliveries are a few hundred bytes.",
+};
+
 /** Version 1's repeat memory: a time window. Version 2 remembers the last REMEMBERED_DELIVERIES that succeeded instead. */
-const repeatWindow: INodeProperties = {
+const optionsV1: INodeProperties = {
 	displayName: 'Options',
 	name: 'options',
 	type: 'collection',
 	placeholder: 'Add Option',
 	default: {},
 	options: [
+		maxBody,
 		{
 			displayName: 'Ignore Repeats Within (Minutes)',
 			name: 'ignoreRepeatsMinutes',
@@ -145,6 +156,15 @@ const repeatWindow: INodeProperties = {
 				'A delivery that arrives again (same signed payload) within this time is acknowledged and starts nothing, so an order is not shipped twice when CatalystPay retries. 0 turns this off.',
 		},
 	],
+};
+
+const optionsV2: INodeProperties = {
+	displayName: 'Options',
+	name: 'options',
+	type: 'collection',
+	placeholder: 'Add Option',
+	default: {},
+	options: [maxBody],
 };
 
 const repeatsNotice: INodeProperties = {
@@ -186,7 +206,7 @@ export function versionDescription(answersAtEnd: boolean): INodeTypeDescription 
 			},
 		],
 		properties: answersAtEnd
-			? [setupNotice, ...events, ...respond, ...confirmation, ...refused, repeatsNotice]
-			: [setupNotice, ...events, ...confirmation, ...refused, repeatWindow],
+			? [setupNotice, ...events, ...respond, ...confirmation, ...refused, repeatsNotice, optionsV2]
+			: [setupNotice, ...events, ...confirmation, ...refused, optionsV1],
 	};
 }

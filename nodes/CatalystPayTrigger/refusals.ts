@@ -1,8 +1,9 @@
 /**
  * Refused deliveries made visible to the person who owns the workflow: a line in n8n's log for each
  * (through n8n's own logger, so it goes wherever n8n's logs go), and optionally an execution on the
- * trigger's Refused output. Both are bounded per trigger node, so a flood of forged requests becomes
- * a few log lines and a few executions, not thousands.
+ * trigger's Refused output. Both are bounded per trigger node and per budget (budgetOf), so a flood
+ * of forged requests becomes a few log lines and a few executions, not thousands, and never uses up
+ * what a refused genuine delivery needs to be seen.
  *
  * Never in a log line or a Refused item: a secret, the signature, or the body (it holds customer data).
  */
@@ -15,6 +16,7 @@ export type RefusalReason =
 	| 'malformed-signature'
 	| 'signature-mismatch'
 	| 'not-json'
+	| 'too-large'
 	| 'event-mismatch'
 	| 'no-session-token'
 	| 'unknown-session'
@@ -66,6 +68,11 @@ class FloodWindow {
 		return { admitted: false };
 	}
 
+	/** Whether admit() would report one now, without counting it. */
+	wouldAdmit(now: number): boolean {
+		return now - this.windowStart >= WINDOW_MS || this.reported < REFUSALS_REPORTED_PER_MINUTE;
+	}
+
 	get heldBack(): number {
 		return this.heldCount;
 	}
@@ -86,17 +93,42 @@ export interface HeldBack {
 	until: string;
 }
 
+/**
+ * Who can cause a refusal, which decides whose budget it counts against: anyone (nothing verifiable
+ * was sent), someone holding a captured genuine delivery (sent again under another event's name), or
+ * CatalystPay itself (a signed delivery refused for a reason the owner must see, such as a status
+ * mismatch or a missing session_token). Separate budgets, so a flood of forged requests never hides
+ * the log line or Refused execution of a genuine delivery that was refused.
+ */
+export type RefusalBudget = 'unsigned' | 'replayed' | 'signed';
+
+const SIGNED: ReadonlySet<RefusalReason> = new Set<RefusalReason>(['no-session-token', 'unknown-session', 'status-mismatch', 'confirmation-failed']);
+
+export function budgetOf(reason: RefusalReason): RefusalBudget {
+	if (reason === 'event-mismatch') return 'replayed';
+	return SIGNED.has(reason) ? 'signed' : 'unsigned';
+}
+
 const logWindows = new Map<string, FloodWindow>();
 const outputWindows = new Map<string, FloodWindow>();
 
-function windowFor(windows: Map<string, FloodWindow>, scope: string): FloodWindow {
-	let window = windows.get(scope);
+function windowFor(windows: Map<string, FloodWindow>, scope: string, reason: RefusalReason): FloodWindow {
+	const key = `${scope}|${budgetOf(reason)}`;
+	let window = windows.get(key);
 	if (!window) {
-		if (windows.size >= MAX_SCOPES) windows.clear();
+		if (windows.size >= MAX_SCOPES * 3) windows.clear();
 		window = new FloodWindow();
-		windows.set(scope, window);
+		windows.set(key, window);
 	}
 	return window;
+}
+
+/**
+ * Whether a refusal of this kind would be logged or start a Refused execution now: what may be worth
+ * more work to explain it (the signature diagnosis), which a flood must not be able to buy.
+ */
+export function wouldReport(scope: string, reason: RefusalReason, withOutput: boolean, now = Date.now()): boolean {
+	return windowFor(logWindows, scope, reason).wouldAdmit(now) || (withOutput && windowFor(outputWindows, scope, reason).wouldAdmit(now));
 }
 
 /** What is known about the request, safe to log: no body, no signature. */
@@ -116,7 +148,7 @@ const describeHeld = (held: HeldBack) =>
 
 /** Logs a refusal through n8n's logger, or counts it when this node has logged enough this minute. */
 export function logRefusal(context: IWebhookFunctions, scope: string, refusal: Refusal, facts: DeliveryFacts, now = Date.now()): void {
-	const window = windowFor(logWindows, scope);
+	const window = windowFor(logWindows, scope, refusal.reason);
 	const { admitted, heldBefore } = window.admit(refusal.reason, now);
 	const workflow = context.getWorkflow();
 	const where = { workflowId: workflow.id, workflowName: workflow.name, node: context.getNode().name };
@@ -156,7 +188,7 @@ export function safeHeaders(headers: IDataObject): IDataObject {
  * this minute. The next one admitted carries the count of those held back in between.
  */
 export function refusedItem(scope: string, refusal: Refusal, facts: DeliveryFacts, now = Date.now()): INodeExecutionData | undefined {
-	const { admitted, heldBefore } = windowFor(outputWindows, scope).admit(refusal.reason, now);
+	const { admitted, heldBefore } = windowFor(outputWindows, scope, refusal.reason).admit(refusal.reason, now);
 	if (!admitted) return undefined;
 	return {
 		json: {

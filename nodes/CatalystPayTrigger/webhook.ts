@@ -14,15 +14,24 @@ import { parseSessionToken } from '../../lib/validate';
 import { markStarting, seenHere } from './completedDeliveries';
 import { claim, commit, deliveryKey, legacyDeliveryKey, release } from './deliveryMemory';
 import { eventAgreement, isSelected, selectedEvents, STATUS_FOR_EVENT } from './events';
-import { type DeliveryFacts, logRefusal, type Refusal, refusedItem } from './refusals';
+import { type DeliveryFacts, logRefusal, type Refusal, refusedItem, wouldReport } from './refusals';
 
 /** CatalystPay's id of a delivery attempt, when it sends one: logged with a refusal, never trusted for anything. */
 const DELIVERY_HEADER = 'x-catalystpay-delivery';
 
 export const DEFAULT_REPEAT_WINDOW_MINUTES = 1440;
+/** CatalystPay's payloads are a few hundred bytes: anything far larger is refused before it is read as JSON. */
+export const DEFAULT_MAX_BODY_KB = 32;
 
 interface TriggerOptions {
 	ignoreRepeatsMinutes?: number;
+	maxBodyKb?: number;
+}
+
+/** The largest body the trigger verifies, from its options. */
+export function maxBodyBytes(options: unknown): number {
+	const kb = (options as TriggerOptions | undefined)?.maxBodyKb ?? DEFAULT_MAX_BODY_KB;
+	return Math.max(1, kb) * 1024;
 }
 
 /** How long a delivery is remembered, from the trigger's options (0: repeats are not detected). */
@@ -143,6 +152,15 @@ function signatureRefusal(
 				hint: 'CatalystPay sends a bare hex HMAC-SHA256. The sender is not CatalystPay, or a proxy on the way changed the header.',
 			};
 		default: {
+			const refusal: Refusal = {
+				reason: 'signature-mismatch',
+				status: 401,
+				error: 'The X-CatalystPay-Signature does not match the body',
+				hint: "The credential's signing secret is not the one CatalystPay signs with, or the request is not from CatalystPay.",
+			};
+			// The diagnosis hashes the body a few more times: only for a refusal someone will read.
+			const withOutput = context.getNodeParameter('refusedOutput', false) as boolean;
+			if (!wouldReport(deliveryScope(context), refusal.reason, withOutput)) return refusal;
 			const diagnosis = diagnoseMismatch({
 				body: rawBody,
 				signature: header(context, SIGNATURE_HEADER) ?? '',
@@ -151,13 +169,7 @@ function signatureRefusal(
 				contentType: header(context, 'content-type'),
 				hasPreviousSecret: secrets.length > 1,
 			});
-			return {
-				reason: 'signature-mismatch',
-				status: 401,
-				error: 'The X-CatalystPay-Signature does not match the body',
-				hint: diagnosis.hint,
-				answerable: diagnosis.answerable,
-			};
+			return { ...refusal, hint: diagnosis.hint, answerable: diagnosis.answerable };
 		}
 	}
 }
@@ -200,6 +212,10 @@ export async function handleDelivery(this: IWebhookFunctions): Promise<IWebhookR
 			undefined,
 		);
 	}
+
+	// Before any parsing or hashing: a forged body costs what a genuine one does.
+	const maxBytes = maxBodyBytes(this.getNodeParameter('options', {}));
+	if (rawBody.byteLength > maxBytes) return refuse(this, tooLarge(rawBody.byteLength, maxBytes), rawBody);
 
 	const credentials = await credentialsFor(this);
 	const secrets = signingSecrets(credentials);
@@ -307,6 +323,15 @@ function statusOf(payload: unknown): string | undefined {
 	if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) return undefined;
 	const status = (payload as IDataObject).status;
 	return typeof status === 'string' ? status : undefined;
+}
+
+function tooLarge(bytes: number, maxBytes: number): Refusal {
+	return {
+		reason: 'too-large',
+		status: 413,
+		error: `The body is ${bytes} bytes, more than this trigger accepts (${maxBytes})`,
+		hint: "CatalystPay's deliveries are a few hundred bytes. If yours carry more fields, raise the trigger's Largest Delivery (KB) option.",
+	};
 }
 
 function eventMismatch(event: string, signedStatus: string): Refusal {

@@ -98,18 +98,25 @@ function deliveriesOf(token: string): Delivery[] {
 
 /** Sends a copy of a delivery (the same bytes and headers the sandbox sent) to a URL. */
 async function sendCopy(url: string, delivery: Delivery): Promise<{ status: number; body: any; upstream: string | null }> {
-	const res = await fetch(url, {
-		method: 'POST',
-		headers: {
-			'content-type': 'application/json',
-			'user-agent': 'CatalystPay-Sandbox-Webhooks/1.0',
-			'x-catalystpay-event': delivery.event,
-			'x-catalystpay-signature': delivery.signature,
-			'x-catalystpay-delivery': delivery.id,
-		},
-		body: delivery.body,
-		signal: AbortSignal.timeout(60000),
-	});
+	let res: Response;
+	try {
+		res = await fetch(url, {
+			method: 'POST',
+			headers: {
+				'content-type': 'application/json',
+				'user-agent': 'CatalystPay-Sandbox-Webhooks/1.0',
+				'x-catalystpay-event': delivery.event,
+				'x-catalystpay-signature': delivery.signature,
+				'x-catalystpay-delivery': delivery.id,
+			},
+			body: delivery.body,
+			signal: AbortSignal.timeout(60000),
+		});
+	} catch (error) {
+		// What n8n was doing is the only clue to a copy that got no answer: keep it with the failure.
+		const tail = (name: QueueProcess) => stack.n8nOutput(name).slice(-3000);
+		throw new Error(`${url} (delivery ${delivery.id}) got no answer: ${(error as Error).message}\n--- worker ---\n${tail('worker')}\n--- ${processOfUrl(url.replace(stack.webhookPath, ''))} ---\n${tail(processOfUrl(url.replace(stack.webhookPath, '')))}`);
+	}
 	const text = await res.text();
 	let body: any = text;
 	try {

@@ -6,6 +6,7 @@
  * or body in n8n's log or in a Refused item. Outcomes from n8n's API and n8n's own output.
  */
 import { createHmac } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
 
 import { sign } from '../../lib/signature';
 import { guideCanonical } from '../helpers/guideSample';
@@ -185,9 +186,30 @@ describe('refused deliveries in n8n', () => {
 		timings.body = Date.now() - t0;
 	}, 10 * 60 * 1000);
 
+	test('bodies over the size limit, a gzip bomb among them, are refused before they are read; one within it is verified', async () => {
+		const { id, url } = await triggerWorkflow({ refusedOutput: false, confirmSessionStatus: false });
+		// 33 KB of a customer name: over the default limit of 32 KB, and signed with the right secret.
+		const large = body({ customer_name: `${BODY_MARKER} ${'x'.repeat(33 * 1024)}` });
+		const tooLarge = await send(url, large, { 'x-catalystpay-signature': sign(large, secret) });
+		expect({ status: tooLarge.status, error: tooLarge.json?.error }).toEqual({ status: 413, error: expect.stringMatching(/more than this trigger accepts \(32768\)/) });
+		// 16 MB of spaces inside valid JSON, gzipped to about 16 KB: n8n inflates it, the trigger refuses it unread.
+		const bomb = gzipSync(Buffer.concat([Buffer.from('{"session_token":"ps_abc123def456ghi789jkl012mno345","status":"COMPLETED","x":"'), Buffer.alloc(15 * 1024 * 1024, 0x20), Buffer.from('"}')]));
+		const inflated = await send(url, bomb, { 'content-encoding': 'gzip', 'x-catalystpay-signature': 'a'.repeat(64) });
+		expect([413, 400]).toContain(inflated.status);
+		// Raised for this trigger, the same large body is verified and runs.
+		const raised = await triggerWorkflow({ refusedOutput: false, confirmSessionStatus: false, options: { maxBodyKb: 64 } });
+		expect((await send(raised.url, large, { 'x-catalystpay-signature': sign(large, secret) })).status).toBe(200);
+		await eventually('the large delivery to run', async () => ((await countExecutions(stack, raised.id, 'success')) >= 1 ? true : undefined));
+		expect(await countExecutions(stack, id)).toBe(0);
+		const lines = await eventually('the refusal log lines', async () => (refusalLines(id).length >= 1 ? refusalLines(id) : undefined));
+		expect(lines.some((line) => line.includes('too-large'))).toBe(true);
+		expectNothingSecretLogged();
+	}, 10 * 60 * 1000);
+
 	test('a flood of 500 forged deliveries: a handful of Refused executions and log lines, counted, not 500', async () => {
 		const t0 = Date.now();
-		const { id, url } = await triggerWorkflow({ refusedOutput: true, confirmSessionStatus: false });
+		// Confirm Session Status on: forged requests are refused before it; the genuine one below needs it.
+		const { id, url } = await triggerWorkflow({ refusedOutput: true, confirmSessionStatus: true });
 		const forged = body({ order_number: 'ORD-flood' });
 		const signature = sign(forged, 'whsec_not_the_secret');
 		for (let i = 0; i < 500; i += 25) {
@@ -209,6 +231,13 @@ describe('refused deliveries in n8n', () => {
 		expect(lines.length).toBeLessThanOrEqual(bound + Math.ceil(500 / 100));
 		expect(lines.some((line) => /not logged one by one/.test(line))).toBe(true);
 		process.stderr.write(`[e2e refusals] flood of 500 forged: ${count} Refused executions, ${lines.length} log lines, in ${minutes} minute(s)\n`);
+
+		// Right after the flood, still within its minute: a genuine, signed delivery refused because the
+		// session is not paid yet. Its own budget: it is logged and gets its Refused execution.
+		const { session_token: pending } = await createSessionViaApi(stack.sandbox);
+		const early = body({ session_token: pending, order_number: 'ORD-genuine' });
+		expect((await send(url, early, { 'x-catalystpay-signature': sign(early, secret) })).status).toBe(409);
+		await eventually('the log line of the refused genuine delivery', async () => (refusalLines(id).some((line) => line.includes('status-mismatch')) ? true : undefined));
 		expectNothingSecretLogged();
 		timings.flood = Date.now() - t0;
 	}, 20 * 60 * 1000);

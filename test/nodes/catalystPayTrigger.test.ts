@@ -95,11 +95,24 @@ describe('verification before anything runs', () => {
 		]);
 	});
 
-	test('an accepted delivery is answered with {"received":true}, as n8n sends it', async () => {
-		const server = await trigger();
-		const { status, text } = await post(server, MULLER, signed(MULLER));
+	test('an accepted delivery: version 1.x answers {"received":true} at once, version 2 answers 200 without a body when the workflow has finished', async () => {
+		typeVersion = 1.1;
+		const first = await trigger();
+		typeVersion = 2;
+		const answered = await post(first, MULLER, signed(MULLER));
+		expect(answered.status).toBe(200);
+		expect(JSON.parse(answered.text)).toEqual({ received: true });
+
+		const atEnd = await post(await trigger(), MULLER, signed(MULLER));
+		expect({ status: atEnd.status, text: atEnd.text }).toEqual({ status: 200, text: '' });
+	});
+
+	test('version 2, Answer CatalystPay: Immediately: {"received":true} before the workflow runs', async () => {
+		const server = await trigger({ respond: 'immediately' });
+		const { status, text, call } = await post(server, MULLER, signed(MULLER));
 		expect(status).toBe(200);
 		expect(JSON.parse(text)).toEqual({ received: true });
+		expect(call.workflowData?.[0]).toHaveLength(1);
 	});
 
 	test('every CatalystPay vector passes through the trigger, bytes as sent', async () => {
@@ -186,6 +199,26 @@ describe('verification before anything runs', () => {
 		const { call } = await post(server, MULLER, signed(MULLER));
 		expect(JSON.stringify(call.workflowData)).not.toContain(SECRET);
 		expect(JSON.stringify(call.workflowData)).not.toContain(sandbox.config.apiKey);
+	});
+});
+
+describe('size limit', () => {
+	const large = JSON.stringify({ session_token: 'ps_abc123def456ghi789jkl012mno345', status: 'COMPLETED', note: 'x'.repeat(40 * 1024) });
+
+	test('a body over the limit is refused (413) before it is read: no execution, signature never checked', async () => {
+		const server = await trigger();
+		// Not even signed: the size is what refuses it, so a forger cannot make the trigger parse 16 MB.
+		const { status, text, call } = await post(server, large, { 'x-catalystpay-signature': 'a'.repeat(64) });
+		expect(status).toBe(413);
+		expect(JSON.parse(text).error).toMatch(/more than this trigger accepts \(32768\)/);
+		expect(call.workflowData).toBeUndefined();
+	});
+
+	test('the option raises it', async () => {
+		const server = await trigger({ options: { maxBodyKb: 64 } });
+		const { status, call } = await post(server, large, signed(large));
+		expect(status).toBe(200);
+		expect(call.workflowData?.[0]).toHaveLength(1);
 	});
 });
 
