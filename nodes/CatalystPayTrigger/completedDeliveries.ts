@@ -22,7 +22,8 @@ import { NodeOperationError, sleep } from 'n8n-workflow';
 
 /** How many succeeded deliveries n8n's store keeps per trigger node (oldest go first). */
 export const REMEMBERED_DELIVERIES = 5_000;
-const STORE_OPTIONS = { mode: 'entries', maxEntries: REMEMBERED_DELIVERIES } as const;
+/** Each delivery is kept under its deliveryId and, where CatalystPay vouched for it, its payment's completion. */
+const STORE_OPTIONS = { mode: 'entries', maxEntries: 2 * REMEMBERED_DELIVERIES } as const;
 const MAX_CACHED_PER_SCOPE = 10_000;
 const MAX_SCOPES = 1_000;
 
@@ -131,19 +132,18 @@ async function queued<T>(scope: string, operation: () => Promise<T>): Promise<T>
 	return await next;
 }
 
-/** Whether n8n's store holds the delivery as done. n8n's helper records what it checks, so a miss is taken back. */
-async function storedAsDone(context: IExecuteFunctions, scope: string, key: string): Promise<boolean> {
+/** Whether n8n's store holds any of the names as done. n8n's helper records what it checks, so misses are taken back. */
+async function storedAsDone(context: IExecuteFunctions, scope: string, names: string[]): Promise<boolean> {
 	return await queued(scope, async () => {
-		const { processed } = await context.helpers.checkProcessedAndRecord([key], 'node', STORE_OPTIONS);
-		if (processed.length > 0) return true;
-		await context.helpers.removeProcessed([key], 'node', STORE_OPTIONS);
-		return false;
+		const checked = await context.helpers.checkProcessedAndRecord(names, 'node', STORE_OPTIONS);
+		if (checked.new.length > 0) await context.helpers.removeProcessed(checked.new, 'node', STORE_OPTIONS);
+		return checked.processed.length > 0;
 	});
 }
 
-async function storeAsDone(context: IExecuteFunctions, scope: string, key: string): Promise<void> {
+async function storeAsDone(context: IExecuteFunctions, scope: string, names: string[]): Promise<void> {
 	await queued(scope, async () => {
-		await context.helpers.checkProcessedAndRecord([key], 'node', STORE_OPTIONS);
+		await context.helpers.checkProcessedAndRecord(names, 'node', STORE_OPTIONS);
 	});
 }
 
@@ -153,9 +153,11 @@ export type Admission = 'run' | 'done' | 'in-flight';
  * The execution is about to handle the delivery: 'run' (it is now in flight here), 'done' (it
  * succeeded before: run nothing), or 'in-flight' (another execution of this process has been running
  * it for WAIT_FOR_OTHER_MS). A copy that arrives while another execution runs the delivery waits for
- * that one to end, then runs only if it did not succeed.
+ * that one to end, then runs only if it did not succeed. `alsoKnownAs` are further names of what the
+ * delivery does (the payment's completion), done when any of them is.
  */
-export async function admit(context: IExecuteFunctions, scope: string, key: string, waitMs = WAIT_FOR_OTHER_MS): Promise<Admission> {
+export async function admit(context: IExecuteFunctions, scope: string, key: string, alsoKnownAs: string[] = [], waitMs = WAIT_FOR_OTHER_MS): Promise<Admission> {
+	const names = [key, ...alsoKnownAs];
 	const flights = entry(inFlight, scope, () => new Map<string, InFlight>());
 	const deadline = Date.now() + waitMs;
 	for (let other = flights.get(key); other?.state === 'running'; other = flights.get(key)) {
@@ -165,11 +167,11 @@ export async function admit(context: IExecuteFunctions, scope: string, key: stri
 		await Promise.race([other.ended, sleep(left, waited.signal).catch(() => undefined)]);
 		waited.abort();
 	}
-	if (doneHere.get(scope)?.has(key)) return 'done';
+	if (names.some((name) => doneHere.get(scope)?.has(name))) return 'done';
 	const mine = flight('running');
 	flights.set(key, mine);
 	try {
-		if (await storedAsDone(context, scope, key)) {
+		if (await storedAsDone(context, scope, names)) {
 			rememberDoneHere(scope, key);
 			endFlight(scope, key);
 			return 'done';
@@ -184,12 +186,12 @@ export async function admit(context: IExecuteFunctions, scope: string, key: stri
 	return 'run';
 }
 
-/** The execution that ran the delivery has ended: remember it as done if it succeeded, and let go. */
-export async function finish(context: IExecuteFunctions, scope: string, key: string, succeeded: boolean): Promise<void> {
+/** The execution that ran the delivery has ended: remember it (by all its names) as done if it succeeded, and let go. */
+export async function finish(context: IExecuteFunctions, scope: string, key: string, succeeded: boolean, alsoKnownAs: string[] = []): Promise<void> {
 	try {
 		if (succeeded) {
-			await storeAsDone(context, scope, key);
-			rememberDoneHere(scope, key);
+			await storeAsDone(context, scope, [key, ...alsoKnownAs]);
+			for (const name of [key, ...alsoKnownAs]) rememberDoneHere(scope, name);
 		}
 	} finally {
 		endFlight(scope, key);

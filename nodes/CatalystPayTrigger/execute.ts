@@ -54,7 +54,8 @@ async function deliveriesToRun(context: IExecuteFunctions, items: INodeExecution
 			toRun.push(item);
 			continue;
 		}
-		const admission = await admit(context, scope, key);
+		const payment = paymentKeys(item);
+		const admission = await admit(context, scope, key, payment);
 		if (admission === 'done') continue;
 		if (admission === 'in-flight') {
 			throw new NodeOperationError(context.getNode(), 'This delivery has been handled by another execution for more than 30 seconds', {
@@ -64,7 +65,7 @@ async function deliveriesToRun(context: IExecuteFunctions, items: INodeExecution
 		}
 		const registered = whenExecutionEnds(context, async (outcome) => {
 			try {
-				await finish(context, scope, key, outcome === 'succeeded');
+				await finish(context, scope, key, outcome === 'succeeded', payment);
 			} catch (error) {
 				// The order has run; only the memory of it is missing, so a repeat would run again.
 				context.logger.error(`CatalystPay Trigger: could not record delivery ${key} as done: ${(error as Error).message}`, {
@@ -84,6 +85,17 @@ async function deliveriesToRun(context: IExecuteFunctions, items: INodeExecution
 		toRun.push(item);
 	}
 	return toRun;
+}
+
+/**
+ * What the delivery does, beside its own bytes: this payment reached this status, as CatalystPay
+ * signed or confirmed it. So a later delivery of the same completed payment with other content (a
+ * resend with a new timestamp, a replay found elsewhere) is recognised too: one payment, one order.
+ */
+function paymentKeys(item: INodeExecutionData): string[] {
+	const { status, payload } = item.json as { status?: unknown; payload?: { session_token?: unknown } };
+	const token = payload?.session_token;
+	return typeof status === 'string' && typeof token === 'string' && token !== '' ? [`payment:${token}:${status}`] : [];
 }
 
 function refusedInput(context: IExecuteFunctions): INodeExecutionData[] {

@@ -40,9 +40,14 @@ export function repeatWindowMs(options: unknown): number {
 	return Math.max(0, minutes) * 60_000;
 }
 
-/** Whose deliveries: one trigger node of one workflow. The same in the webhook process and the worker. */
+/**
+ * Whose deliveries: one trigger node (by its id, which a rename keeps) of one workflow, in production
+ * or in the editor's test runs, which never share a memory: a delivery sent to the Test URL must not
+ * make the same delivery at the Production URL a repeat. The same in the webhook process and the worker.
+ */
 export function deliveryScope(context: IWebhookFunctions | IExecuteFunctions): string {
-	return `${context.getWorkflow().id ?? ''}:${context.getNode().id}`;
+	const test = context.getMode() === 'manual' ? 'test:' : '';
+	return `${test}${context.getWorkflow().id ?? ''}:${context.getNode().id}`;
 }
 
 /**

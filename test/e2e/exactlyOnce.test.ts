@@ -117,4 +117,21 @@ describe.each(N8N_VERSIONS)('n8n %s, one process: every paid order ships exactly
 		for (const status of answers) expect([200, 409]).toContain(status);
 		expect(shop.shipped(token)).toBe(1);
 	}, 10 * 60 * 1000);
+
+	test('the same paid session delivered again with other content, as late as it comes: runs nothing (one payment, one order)', async () => {
+		const token = await payThroughSandbox(stack, PAYS, 'late@example.com');
+		const [delivery] = await deliveriesSettled(stack, token);
+		expect(shop.shipped(token)).toBe(1);
+		// Another delivery of the same completion, signed as CatalystPay signs: other bytes, another deliveryId.
+		const later = JSON.stringify({ ...JSON.parse(delivery.body), resent_at: '2026-12-24T00:00:00Z' });
+		const res = await fetch(delivery.url, {
+			method: 'POST',
+			headers: { 'content-type': 'application/json', 'x-catalystpay-event': delivery.event, 'x-catalystpay-signature': sign(later, stack.sandboxConfig.signingSecret) },
+			body: later,
+		});
+		await res.text();
+		expect(res.status).toBe(200);
+		// Answered when the workflow had finished: whatever it was going to ship, it has.
+		expect(shop.shipped(token)).toBe(1);
+	}, 10 * 60 * 1000);
 });

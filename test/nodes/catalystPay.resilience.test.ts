@@ -146,3 +146,21 @@ test('without Continue On Fail, the error names the item and lists items that al
 	expect(error?.message).toMatch(/Email "not-an-email" is not an email address \(item 2\)/);
 	expect((error as { description?: string }).description).toMatch(/item 3 \(ps_[a-z0-9]+\), item 4 \(ps_[a-z0-9]+\), item 5 \(ps_/);
 });
+
+test('a batch that stops on an error names every item that succeeded, before and after the failed one, with its session token', async () => {
+	// Item 2 has no valid email: it fails on its own, the others are created (two at a time).
+	const items = numbered(6);
+	items[2] = { json: { n: 2, email: 'not-an-email' } };
+	const { error } = await run(create({ concurrency: 2 }), items);
+	const description = String((error as { description?: string } | undefined)?.description ?? '');
+	const listed = [...description.matchAll(/item (\d) \((ps_[a-z0-9]+)\)/g)].map((match) => Number(match[1]));
+	// Items 0 and 1 ran before the failure; 3 may have been in flight beside it; none is missing.
+	expect(listed).toEqual(expect.arrayContaining([0, 1]));
+	expect(listed).not.toContain(2);
+	for (const index of listed) {
+		const token = description.match(new RegExp(`item ${index} \\((ps_[a-z0-9]+)\\)`))?.[1] as string;
+		expect(sandbox.store.sessions.get(token)?.lead.email).toBe(`lead-${index}@example.com`);
+	}
+	expect(description).toMatch(/Running this node again creates them again/);
+	expect(listed).toHaveLength(sandbox.stats.creates);
+});

@@ -202,6 +202,27 @@ describe('verification before anything runs', () => {
 	});
 });
 
+describe('test runs and production never share a memory', () => {
+	test.each([1.1, 2])('version %s: a delivery sent to the Test URL first still runs at the Production URL', async (version) => {
+		const nodeId = `a0000000-0000-4000-8000-${String(Date.now()).slice(-12)}`;
+		const started = [];
+		for (const mode of ['manual', 'webhook'] as const) {
+			const server = await startWebhookServer({
+				nodeType: new CatalystPayTrigger(),
+				typeVersion: version,
+				mode,
+				nodeId,
+				parameters: { events: ['payment_session.completed'], confirmSessionStatus: false },
+				credentials: sandboxCredentials(sandbox, { signingSecret: SECRET }),
+				credentialTypes,
+			});
+			servers.push(server);
+			started.push((await post(server, MULLER, signed(MULLER))).call.workflowData?.[0]?.length);
+		}
+		expect(started).toEqual([1, 1]);
+	});
+});
+
 describe('size limit', () => {
 	const large = JSON.stringify({ session_token: 'ps_abc123def456ghi789jkl012mno345', status: 'COMPLETED', note: 'x'.repeat(40 * 1024) });
 

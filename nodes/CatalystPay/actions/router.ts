@@ -34,15 +34,20 @@ function asNodeError(node: INode, error: unknown, itemIndex: number): NodeApiErr
 }
 
 /**
- * Items run side by side, so a stop on error can leave later items already done. Their results
- * would vanish with the failed run, so the error says which they were (with their session tokens).
+ * A stop on error throws away the run's results, also of the items that succeeded (before the failed
+ * one, and after it: items run side by side). For Create those are sessions that exist at CatalystPay,
+ * so the error names every one of them, with its session token: running the node again would create
+ * them again.
  */
-function withCompletedItems(error: NodeApiError | NodeOperationError, completed: Array<[number, IDataObject]>) {
+function withCompletedItems(error: NodeApiError | NodeOperationError, completed: Array<[number, IDataObject]>, operation: string) {
 	if (completed.length === 0) return error;
 	const list = completed
 		.map(([index, json]) => (typeof json.session_token === 'string' ? `item ${index} (${json.session_token})` : `item ${index}`))
 		.join(', ');
-	const note = `Other items had already been sent and succeeded before the node stopped: ${list}. Turn on Continue On Fail to get every item's outcome.`;
+	const note =
+		operation === 'create'
+			? `These items had already succeeded, so their payment sessions exist at CatalystPay: ${list}. Running this node again creates them again; to go on, run it only for the items not listed, or turn on Continue On Fail (Settings → On Error) to get every item's outcome.`
+			: `These items had already succeeded: ${list}. Turn on Continue On Fail (Settings → On Error) to get every item's outcome.`;
 	error.description = error.description ? `${error.description} ${note}` : note;
 	return error;
 }
@@ -72,11 +77,11 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 		if (failedAt >= 0) {
 			const failure = outcomes[failedAt] as { ok: false; error: unknown };
 			const completed = outcomes.flatMap((outcome, index): Array<[number, IDataObject]> =>
-				outcome?.ok === true && index > failedAt ? [[index, outcome.value]] : [],
+				outcome?.ok === true ? [[index, outcome.value]] : [],
 			);
 			const error = asNodeError(this.getNode(), failure.error, failedAt);
 			// As a tool the node gets one call's arguments: there are no other items to report.
-			throw isRunningAsTool(this) ? error : withCompletedItems(error, completed);
+			throw isRunningAsTool(this) ? error : withCompletedItems(error, completed, operation);
 		}
 	}
 

@@ -32,6 +32,14 @@ function extraFields(name: string, displayName: string, placeholder: string, exa
 
 export const description: INodeProperties[] = [
 	{
+		displayName:
+			"Each run creates a new payment session per item: CatalystPay's API takes no idempotency key. Settings → Retry On Fail, or running a failed batch again, can create a second session for the same order. The node never retries a Create itself after CatalystPay may have received it, and a batch that stops on an error lists the items whose sessions were already created.",
+		name: 'createNotice',
+		type: 'notice',
+		default: '',
+		displayOptions: show,
+	},
+	{
 		displayName: 'Campaign ID',
 		name: 'campaignId',
 		type: 'string',
