@@ -7,11 +7,12 @@
  *   3. webhook throughput bench/webhook-throughput.mjs (a real n8n with the packed package)
  *   4. queue mode         bench/queue-throughput.mjs   (n8n in queue mode, 1 and 2 webhook processes, nginx routing)
  *   5. answer modes       bench/answer-modes.mjs       (trigger 1.1 against 2: answering at once or when the workflow has finished)
+ *   6. forged cost        bench/forged-cost.mjs        (the trigger's own event-loop time per request: genuine, forged at and over the size limit)
  * `npm run bench` builds the package (dist/) and the sandbox first; this compiles the TypeScript
  * benchmarks. Figures are printed, never asserted; the exit code is non-zero only when a benchmark
  * could not run or an item or delivery was lost.
  *
- *   node bench/run.mjs [verification|batch-create|webhook-throughput|expression-engine|queue-throughput|answer-modes ...]   (a subset, in this order)
+ *   node bench/run.mjs [verification|batch-create|webhook-throughput|expression-engine|queue-throughput|forged-cost|answer-modes ...]   (a subset, in this order)
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -28,6 +29,7 @@ const benches = [
 	{ name: 'webhook-throughput', title: '3. Webhooks in real n8n: the trigger against what users build instead, and a forged flood', file: join(HERE, 'webhook-throughput.mjs') },
 	{ name: 'expression-engine', title: "3b. The trigger under n8n's expression engine settings", file: join(HERE, 'expression-engine.mjs') },
 	{ name: 'queue-throughput', title: '4. Webhook throughput in n8n queue mode', file: join(HERE, 'queue-throughput.mjs') },
+	{ name: 'forged-cost', title: "6. A forged request's cost to the trigger, against a genuine delivery's", file: join(HERE, 'forged-cost.mjs') },
 	{ name: 'answer-modes', title: "5. Answering CatalystPay at the end of the workflow (safe) against at once, one process and queue mode", file: join(HERE, 'answer-modes.mjs') },
 ].filter((bench) => only.length === 0 || only.includes(bench.name));
 

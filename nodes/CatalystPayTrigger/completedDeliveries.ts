@@ -12,12 +12,17 @@
  *   should: its executions are gone.
  * - Done, per process: a cache of what this process saw succeed, so a repeat at the same process is
  *   answered without starting an execution.
+ * - Done, as a hint in the workflow's static data: what this process saw succeed, saved with the
+ *   next execution it runs (n8n saves static data as an execution ends, before the trigger learns
+ *   that it succeeded), so a webhook process (which reads static data per request) answers a repeat
+ *   without starting an execution. Only ever written after a success, so never wrong; when it is
+ *   missing, the execution asks n8n's store.
  *
  * n8n's store keeps one row per trigger node, read and written whole; writes from one process are
  * queued here so they never overwrite each other. Two queue-mode workers may still race on it (last
  * writer wins): the gate in the user's database is the layer for that, as the README says.
  */
-import type { IExecuteFunctions } from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
 import { NodeOperationError, sleep } from 'n8n-workflow';
 
 /** How many succeeded deliveries n8n's store keeps per trigger node (oldest go first). */
@@ -192,6 +197,7 @@ export async function finish(context: IExecuteFunctions, scope: string, key: str
 		if (succeeded) {
 			await storeAsDone(context, scope, [key, ...alsoKnownAs]);
 			for (const name of [key, ...alsoKnownAs]) rememberDoneHere(scope, name);
+			addHint(scope, key);
 		}
 	} finally {
 		endFlight(scope, key);
@@ -204,6 +210,55 @@ function endFlight(scope: string, key: string): void {
 	if (current === undefined) return;
 	flights?.delete(key);
 	current.end();
+}
+
+/** How long, and how many, succeeded deliveries the static-data hint keeps per trigger. */
+const HINT_MS = 30 * 24 * 60 * 60 * 1000;
+const MAX_HINTS = 1_000;
+const HINT_PROPERTY = 'succeededDeliveries';
+/** Per scope, the hint this process saves (key -> expiry), shared by the static data of its executions. */
+const hints = new Map<string, Record<string, number>>();
+
+function hintsIn(staticData: IDataObject): Record<string, number> {
+	const stored = staticData[HINT_PROPERTY];
+	return typeof stored === 'object' && stored !== null ? (stored as Record<string, number>) : {};
+}
+
+/** Whether the workflow's static data, as loaded for this request, says the delivery succeeded. */
+export function hintedDone(staticData: IDataObject, key: string, now = Date.now()): boolean {
+	const expires = hintsIn(staticData)[key];
+	return typeof expires === 'number' && expires > now;
+}
+
+/**
+ * Puts this process's hint into an execution's static data, merged with what it loaded, so n8n saves
+ * it when the execution ends. Assigned rather than changed in place: n8n saves static data only when
+ * one of the node's own properties was set.
+ */
+export function carryHints(scope: string, staticData: IDataObject, now = Date.now()): void {
+	const record = entry(hints, scope, () => ({}) as Record<string, number>);
+	for (const [key, expires] of Object.entries(hintsIn(staticData))) {
+		if (typeof expires === 'number' && expires > now && !(record[key] >= expires)) record[key] = expires;
+	}
+	trimHints(record, now);
+	staticData[HINT_PROPERTY] = record;
+}
+
+function addHint(scope: string, key: string, now = Date.now()): void {
+	const record = entry(hints, scope, () => ({}) as Record<string, number>);
+	record[key] = now + HINT_MS;
+}
+
+function trimHints(record: Record<string, number>, now: number): void {
+	const keys = Object.keys(record);
+	if (keys.length <= MAX_HINTS) return;
+	const kept = new Set(
+		keys
+			.filter((key) => record[key] > now)
+			.sort((a, b) => record[b] - record[a])
+			.slice(0, MAX_HINTS),
+	);
+	for (const key of keys) if (!kept.has(key)) delete record[key];
 }
 
 function rememberDoneHere(scope: string, key: string): void {

@@ -18,7 +18,7 @@
 import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
-import { admit, finish } from './completedDeliveries';
+import { admit, carryHints, finish } from './completedDeliveries';
 import { commit } from './deliveryMemory';
 import { whenExecutionEnds } from './executionEnd';
 import { answersAtEnd, deliveryScope, repeatWindowMs } from './webhook';
@@ -47,6 +47,7 @@ async function deliveriesToRun(context: IExecuteFunctions, items: INodeExecution
 	// A test run from the editor remembers nothing, so the same delivery at the Production URL still runs.
 	if (context.getMode() === 'manual' || items.length === 0) return items;
 	const scope = deliveryScope(context);
+	carryHints(scope, context.getWorkflowStaticData('node'));
 	const toRun: INodeExecutionData[] = [];
 	for (const item of items) {
 		const key = item.json.deliveryId;

@@ -11,7 +11,7 @@ import { type CatalystPayCredentials, CREDENTIAL_TYPE, readCredentials, signingS
 import { checkSignature, EVENT_HEADER, SIGNATURE_HEADER, type SignatureFailure } from '../../lib/signature';
 import { diagnoseMismatch, reencodingHint } from '../../lib/signature/diagnosis';
 import { parseSessionToken } from '../../lib/validate';
-import { markStarting, seenHere } from './completedDeliveries';
+import { hintedDone, markStarting, seenHere } from './completedDeliveries';
 import { claim, commit, deliveryKey, legacyDeliveryKey, release } from './deliveryMemory';
 import { eventAgreement, isSelected, selectedEvents, STATUS_FOR_EVENT } from './events';
 import { type DeliveryFacts, logRefusal, type Refusal, refusedItem, wouldReport } from './refusals';
@@ -304,13 +304,14 @@ function claimInWindow(context: IWebhookFunctions, scope: string, key: string, l
 }
 
 /**
- * Version 2: what this process knows (a delivery it saw succeed, or one it is handling) is answered
- * here; anything else starts an execution, whose first step asks n8n's store (execute.ts). A copy that
- * arrives while this one is being started is told to retry until this answer has been given.
+ * Version 2: what this process knows (a delivery it saw succeed, or one it is handling) and what the
+ * workflow's static data says succeeded are answered here; anything else starts an execution, whose
+ * first step asks n8n's store (execute.ts). A copy that arrives while this one is being started is
+ * told to retry until this answer has been given.
  */
 function claimUntilAnswered(context: IWebhookFunctions, scope: string, key: string): Claimed {
 	const seen = seenHere(scope, key);
-	if (seen === 'done') {
+	if (seen === 'done' || hintedDone(context.getWorkflowStaticData('node'), key)) {
 		return { answered: answer(context, 200, { received: true, duplicate: 'this delivery has already been handled successfully' }) };
 	}
 	if (seen === 'in-flight') {

@@ -188,12 +188,13 @@ export async function addCreateAndGetWorkflow(
 export async function replayDeclinedUnderOtherEvents(
 	stack: Stack,
 	email: string,
-): Promise<{ token: string; swapped: { status: number; body: string }; again: { status: number; body: string } }> {
+): Promise<{ token: string; swapped: { status: number; body: string }; renamed: { status: number; body: string }; again: { status: number; body: string } }> {
 	const token = await payThroughSandbox(stack, DECLINED, email);
 	const [genuine] = await deliveriesSettled(stack, token);
 	if (genuine.event !== 'payment_session.failed' || genuine.state !== 'delivered') throw new Error(`expected a delivered failed event, got ${genuine.event} ${genuine.state}`);
 	const headers = { 'content-type': 'application/json', 'x-catalystpay-signature': genuine.signature };
 	const swapped = await postToTrigger(stack, genuine.body, { ...headers, 'x-catalystpay-event': 'payment_session.completed' });
+	const renamed = await postToTrigger(stack, genuine.body, { ...headers, 'x-catalystpay-event': 'payment_session.refunded' });
 	const again = await postToTrigger(stack, genuine.body, { ...headers, 'x-catalystpay-event': 'payment_session.failed' });
-	return { token, swapped, again };
+	return { token, swapped, renamed, again };
 }

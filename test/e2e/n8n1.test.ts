@@ -98,9 +98,11 @@ describe(`n8n ${N8N_1} with n8n-nodes-catalystpay`, () => {
 	});
 
 	test('a declined payment\'s genuine delivery replayed as "completed" is refused and ships nothing', async () => {
-		const { token, swapped, again } = await replayDeclinedUnderOtherEvents(stack, 'swap-n8n1@example.com');
+		const { token, swapped, renamed, again } = await replayDeclinedUnderOtherEvents(stack, 'swap-n8n1@example.com');
 		expect(swapped.status).toBe(400);
 		expect(JSON.parse(swapped.body).error).toMatch(/signed payload's status is FAILED/);
+		// Renamed to an event the workflow does not take: acknowledged, nothing runs.
+		expect(renamed.status).toBe(200);
 		expect(again.status).toBe(200);
 		await new Promise((resolve) => setTimeout(resolve, 1500));
 		const runs = await paymentExecutionsFor(stack, token);

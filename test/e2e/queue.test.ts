@@ -17,7 +17,9 @@
  * while a copy is still being confirmed), the gate (the workflow's "Already handled" branch), or none
  * (it shipped the order).
  */
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 
 import { sign } from '../../lib/signature';
@@ -27,7 +29,7 @@ import { createSessionViaApi, payOnHostedPage } from '../helpers/sandbox';
 import type { Execution, QueueProcess, QueueStack } from './stack';
 import { addCreateAndGetWorkflow } from './flow';
 import { addShippingWorkflow, type Shop, startShop } from './shop';
-import { eventually, executions, nodeOutput, startQueueE2eStack } from './stack';
+import { addWorkflow as addWorkflowViaApi, eventually, executions, nodeOutput, startQueueE2eStack } from './stack';
 
 const PAYS = 'DE89370400440532013000';
 const DECLINED = 'DE62370400440532013001';
@@ -182,6 +184,22 @@ async function newExecutions(known: Set<string>, count: number): Promise<Executi
 }
 const executionIds = async () => new Set((await executions(stack, stack.workflows.payments.id)).map((e) => e.id));
 
+/**
+ * A copy of a delivery that had succeeded: recognised either at the webhook process (200 duplicate,
+ * from the workflow's static data: nothing enqueued) or at the worker (an execution whose trigger
+ * passed nothing on). Never an order. Returns the executions it started.
+ */
+async function expectRecognised(answer: { status: number; body: any }, known: Set<string>, enqueuedBefore: number): Promise<Execution[]> {
+	expect(answer.status).toBe(200);
+	if (answer.body?.duplicate) {
+		expect(countEnqueued()).toBe(enqueuedBefore);
+		return [];
+	}
+	const fresh = await newExecutions(known, 1);
+	expect(fresh.map((e) => ({ status: e.status, recognised: recognisedIn(e), shipped: shippedIn(e) }))).toEqual([{ status: 'success', recognised: true, shipped: false }]);
+	return fresh;
+}
+
 /** The n8n processes whose log says they enqueued (webhook processes) or ran (worker) an execution. */
 function enqueuedBy(executionId: string): QueueProcess[] {
 	const line = new RegExp(`Enqueued execution ${executionId} \\(`);
@@ -269,15 +287,14 @@ describe('n8n in queue mode with n8n-nodes-catalystpay', () => {
 			const [firstProcess] = enqueuedBy(first.id);
 			const other = firstProcess === 'webhook1' ? stack.webhookProcessUrls[1] : stack.webhookProcessUrls[0];
 			const known = await executionIds();
+			const enqueued = countEnqueued();
 
 			const answer = await sendCopy(`${other}${stack.webhookPath}`, delivery);
-			const fresh = await newExecutions(known, 1);
+			// Answered 2xx (CatalystPay stops sending it): by the other process itself where the saved
+			// static data already says the delivery succeeded, else by the worker, which found it in n8n's
+			// database and passed nothing on.
+			const fresh = await expectRecognised(answer, known, enqueued);
 			report(describeCopy(`b ${token} first on ${firstProcess}, copy to ${processOfUrl(other)}`, answer, fresh));
-
-			// The copy was answered 2xx (CatalystPay stops sending it) once the worker had found the
-			// delivery among those that succeeded (n8n's database) and passed nothing on.
-			expect(answer.status).toBe(200);
-			expect(fresh.map((e) => ({ status: e.status, recognised: recognisedIn(e), shipped: shippedIn(e) }))).toEqual([{ status: 'success', recognised: true, shipped: false }]);
 			expect(await ordersOf(token)).toHaveLength(1);
 		}
 		timings.b = Date.now() - t0;
@@ -366,12 +383,12 @@ describe('n8n in queue mode with n8n-nodes-catalystpay', () => {
 			if (i % 3 === 1) copies.push({ via: 'webhook2', url: `${stack.webhookProcessUrls[1]}${stack.webhookPath}` });
 			for (const copy of copies) {
 				const known = await executionIds();
+				const enqueued = countEnqueued();
 				const answer = await sendCopy(copy.url, delivery);
-				expect(answer.status).toBe(200);
-				const fresh = await newExecutions(known, 1);
+				// Every process restarted, so no memory of any process holds it: the saved static data or
+				// n8n's database does.
+				const fresh = await expectRecognised(answer, known, enqueued);
 				report(describeCopy(`d ${token} after restart via ${copy.via}${answer.upstream ? ` (${answer.upstream})` : ''}`, answer, fresh));
-				// Every process restarted, so no memory of any process holds it: n8n's database does.
-				expect(fresh.map((e) => ({ status: e.status, recognised: recognisedIn(e), shipped: shippedIn(e) }))).toEqual([{ status: 'success', recognised: true, shipped: false }]);
 			}
 			expect(((await paymentExecutionsByToken()).get(token) ?? []).filter((e) => !(before.get(token) ?? []).some((b) => b.id === e.id))).toEqual([]);
 		}
@@ -556,6 +573,45 @@ describe('n8n in queue mode with n8n-nodes-catalystpay', () => {
 			await shippedOnce(tokens);
 			report(`g: worker killed with 3 orders mid-workflow; shipped ${tokens.map((t) => shop.shipped(t)).join(',')}; attempts ${tokens.map((t) => deliveriesOf(t)[0].attempts.map((a) => a.status ?? a.error).join('/')).join(' ')}`);
 			timings.g = Date.now() - t0;
+		}, 15 * 60 * 1000);
+
+		test('i. kill -9 of the worker right after the example\'s gate recorded the order (claim and order in one statement): the retry records nothing more', async () => {
+			const t0 = Date.now();
+			// The queue-mode example as shipped, with a checkpoint after "Ship the order", so executions stand there when the worker dies.
+			const example = JSON.parse(readFileSync(join(__dirname, '..', '..', 'examples', 'queue-mode', 'payment-events.json'), 'utf8')) as {
+				nodes: Array<Record<string, any> & { name: string; type: string; parameters: Record<string, unknown> }>;
+				connections: Record<string, any>;
+			};
+			const webhookId = 'e1000000-0000-4000-8000-0000000000a1';
+			const nodes: Array<Record<string, unknown> & { name: string; type: string; parameters: Record<string, unknown> }> = example.nodes.map((node, i) => ({
+				...node,
+				id: `e1000000-0000-4000-8000-00000000010${i}`,
+				...(node.webhookId ? { webhookId } : {}),
+			}));
+			nodes.push({
+				id: 'e1000000-0000-4000-8000-000000000199',
+				name: 'Checkpoint',
+				type: 'n8n-nodes-base.httpRequest',
+				typeVersion: 4.2,
+				position: [640, -100],
+				parameters: { method: 'POST', url: `${shop.url}/checkpoint`, sendBody: true, specifyBody: 'json', jsonBody: '={{ JSON.stringify($json) }}', options: { timeout: 300_000 } },
+			});
+			const connections = { ...example.connections, [SHIP]: { main: [[{ node: 'Checkpoint', type: 'main', index: 0 }]] }, Checkpoint: example.connections[SHIP] };
+			const path = `/webhook/${webhookId}/webhook`;
+			await addWorkflowViaApi(stack, { name: 'Queue-mode example with a checkpoint after the gate', nodes, connections }, [path]);
+
+			const tokens = await paidAndHeld(`${stack.n8nUrl}${path}`, 2);
+			// The gate let each through once and the order is recorded: the executions stand after it.
+			expect([...(await orderCounts(tokens)).values()]).toEqual([1, 1]);
+			shop.holdCheckpoints(false);
+			await stack.crash('worker');
+			for (const token of tokens) {
+				await eventually(`the delivery of ${token} answered 2xx`, async () => (deliveriesOf(token).every((d) => d.state === 'delivered') ? true : undefined), 400_000);
+			}
+			// CatalystPay's retry ran the workflow again; the statement recorded nothing the second time.
+			expect([...(await orderCounts(tokens)).values()]).toEqual([1, 1]);
+			report(`i: worker killed after the gate for 2 orders; orders ${[...(await orderCounts(tokens)).values()].join(',')}; attempts ${tokens.map((t) => deliveriesOf(t)[0].attempts.map((a) => a.status ?? a.error).join('/')).join(' ')}`);
+			timings.i = Date.now() - t0;
 		}, 15 * 60 * 1000);
 
 		test('h. kill -9 of the webhook process that took the deliveries, mid-workflow: each ships once', async () => {

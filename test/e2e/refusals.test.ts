@@ -196,11 +196,22 @@ describe('refused deliveries in n8n', () => {
 		const bomb = gzipSync(Buffer.concat([Buffer.from('{"session_token":"ps_abc123def456ghi789jkl012mno345","status":"COMPLETED","x":"'), Buffer.alloc(15 * 1024 * 1024, 0x20), Buffer.from('"}')]));
 		const inflated = await send(url, bomb, { 'content-encoding': 'gzip', 'x-catalystpay-signature': 'a'.repeat(64) });
 		expect([413, 400]).toContain(inflated.status);
+		// Forged requests at the limit, 40 at once, with a genuine delivery among them: it runs.
+		const atLimit = body({ customer_name: `${BODY_MARKER} ${'x'.repeat(32 * 1024 - 200)}` });
+		const genuine = body({ order_number: 'ORD-among-forged' });
+		const sent = await Promise.all([
+			...Array.from({ length: 40 }, () => send(url, atLimit, { 'x-catalystpay-signature': 'b'.repeat(64) })),
+			send(url, genuine, { 'x-catalystpay-signature': sign(genuine, secret) }),
+		]);
+		expect(sent.slice(0, 40).every((answer) => answer.status === 401)).toBe(true);
+		expect(sent[40].status).toBe(200);
+		await eventually('the genuine delivery to run', async () => ((await countExecutions(stack, id, 'success')) === 1 ? true : undefined));
+
 		// Raised for this trigger, the same large body is verified and runs.
 		const raised = await triggerWorkflow({ refusedOutput: false, confirmSessionStatus: false, options: { maxBodyKb: 64 } });
 		expect((await send(raised.url, large, { 'x-catalystpay-signature': sign(large, secret) })).status).toBe(200);
 		await eventually('the large delivery to run', async () => ((await countExecutions(stack, raised.id, 'success')) >= 1 ? true : undefined));
-		expect(await countExecutions(stack, id)).toBe(0);
+		expect(await countExecutions(stack, id)).toBe(1);
 		const lines = await eventually('the refusal log lines', async () => (refusalLines(id).length >= 1 ? refusalLines(id) : undefined));
 		expect(lines.some((line) => line.includes('too-large'))).toBe(true);
 		expectNothingSecretLogged();
