@@ -8,7 +8,7 @@ import type {
 	INodeProperties,
 } from 'n8n-workflow';
 
-import { CREDENTIAL_TYPE, PRODUCTION_BASE_URL } from '../lib/transport/credentials';
+import { CREDENTIAL_TYPE, PRODUCTION_BASE_URL, SANDBOX_BASE_URL } from '../lib/transport/credentials';
 
 export class CatalystPayApi implements ICredentialType {
 	name = CREDENTIAL_TYPE;
@@ -52,12 +52,41 @@ export class CatalystPayApi implements ICredentialType {
 				'Only while you rotate the signing secret: webhooks signed with this older secret are accepted too. Clear it once the rotation is done.',
 		},
 		{
-			displayName: 'Base URL',
-			name: 'baseUrl',
+			displayName: 'Environment',
+			name: 'environment',
+			type: 'options',
+			default: 'production',
+			description: 'Which CatalystPay the nodes talk to. The API key and the signing secret belong to one environment.',
+			options: [
+				{ name: 'Production', value: 'production', description: PRODUCTION_BASE_URL },
+				{ name: 'Sandbox on This Machine', value: 'sandbox', description: 'The local CatalystPay sandbox (npx catalystpay-sandbox, or npm run sandbox in this repository)' },
+				{ name: 'Custom URL', value: 'custom', description: 'Any other address, such as a staging environment or a sandbox elsewhere' },
+			],
+		},
+		{
+			displayName: 'Sandbox URL',
+			name: 'sandboxUrl',
 			type: 'string',
+			default: SANDBOX_BASE_URL,
+			description: `Where the sandbox listens: ${SANDBOX_BASE_URL} unless you started it with another --port or --host`,
+			displayOptions: { show: { environment: ['sandbox'] } },
+		},
+		{
+			displayName: 'Base URL',
+			name: 'customBaseUrl',
+			type: 'string',
+			default: '',
+			required: true,
+			placeholder: 'https://api.staging.example.com',
+			description: "The API's address, without /api/v1",
+			displayOptions: { show: { environment: ['custom'] } },
+		},
+		{
+			// Credentials saved before Environment existed carry their address here; never shown.
+			displayName: 'Base URL (Before Environment)',
+			name: 'baseUrl',
+			type: 'hidden',
 			default: PRODUCTION_BASE_URL,
-			description:
-				`Production is ${PRODUCTION_BASE_URL}. For the local sandbox (npm run sandbox) use http://127.0.0.1:4010.`,
 		},
 	];
 
@@ -74,7 +103,13 @@ export class CatalystPayApi implements ICredentialType {
 	// campaign_id), so that 400 proves the key works and nothing is ever created.
 	test: ICredentialTestRequest = {
 		request: {
-			baseURL: '={{$credentials.baseUrl.trim().replace(/\\/+$/, "")}}',
+			// The same choice as readCredentials() makes, in n8n's expression language.
+			baseURL:
+				'={{ ($credentials.environment === "sandbox" ? ($credentials.sandboxUrl || "' +
+				SANDBOX_BASE_URL +
+				'") : $credentials.environment === "custom" ? $credentials.customBaseUrl : ($credentials.baseUrl || "' +
+				PRODUCTION_BASE_URL +
+				'")).trim().replace(/\\/+$/, "") }}',
 			url: '/api/v1/payment-sessions/',
 			method: 'POST',
 			body: {},
@@ -88,7 +123,7 @@ export class CatalystPayApi implements ICredentialType {
 					key: 'campaign_id',
 					value: undefined,
 					message:
-						'CatalystPay did not accept this API key at this Base URL. Check the key (it starts with rk_) and that the Base URL is the environment it belongs to.',
+						'CatalystPay did not accept this API key in this environment. Check the key (it starts with rk_) and that the Environment is the one it belongs to.',
 				},
 			},
 		],

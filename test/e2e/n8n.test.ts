@@ -122,6 +122,9 @@ describe('n8n with n8n-nodes-catalystpay', () => {
 		const wrong = await pressCredentialTest(stack, { apiKey: 'rk_not_the_sandbox_key_0000' });
 		expect(wrong.status).toBe('Error');
 		expect(wrong.message).toMatch(/did not accept this API key/);
+		// The Environment choice as a new user makes it: Sandbox on this machine, or a Custom URL.
+		expect(await pressCredentialTest(stack, { environment: 'sandbox', sandboxUrl: stack.sandbox.url })).toEqual({ status: 'OK', message: 'Connection successful!' });
+		expect(await pressCredentialTest(stack, { environment: 'custom', customBaseUrl: `${stack.sandbox.url}/` })).toEqual({ status: 'OK', message: 'Connection successful!' });
 	});
 
 	test('a customer checks out and pays; the signed webhook runs "Payment completed" once, confirmed', async () => {
