@@ -20,7 +20,7 @@ export class CatalystPayApi implements ICredentialType {
 		dark: 'file:../icons/catalystpay.dark.svg',
 	};
 
-	documentationUrl = 'https://www.npmjs.com/package/n8n-nodes-catalystpay#credentials';
+	documentationUrl = 'https://www.npmjs.com/package/n8n-nodes-catalystpay#set-up-catalystpay';
 
 	properties: INodeProperties[] = [
 		{
@@ -59,7 +59,7 @@ export class CatalystPayApi implements ICredentialType {
 			description: 'Which CatalystPay the nodes talk to. The API key and the signing secret belong to one environment.',
 			options: [
 				{ name: 'Production', value: 'production', description: PRODUCTION_BASE_URL },
-				{ name: 'Sandbox on This Machine', value: 'sandbox', description: 'The local CatalystPay sandbox (npx catalystpay-sandbox, or npm run sandbox in this repository)' },
+				{ name: 'Sandbox on This Machine', value: 'sandbox', description: 'The local CatalystPay sandbox (npm run sandbox or npm run dev in this repository)' },
 				{ name: 'Custom URL', value: 'custom', description: 'Any other address, such as a staging environment or a sandbox elsewhere' },
 			],
 		},

@@ -1,5 +1,6 @@
 import type {
 	IExecuteFunctions,
+	INodeTypeBaseDescription,
 	IHookFunctions,
 	INodeExecutionData,
 	INodeType,
@@ -10,9 +11,18 @@ import type {
 import { NodeOperationError, VersionedNodeType } from 'n8n-workflow';
 
 import { CREDENTIAL_TYPE, readCredentials } from '../../lib/transport/credentials';
-import { baseDescription, versionDescription } from './description';
+import { versionDescription } from './description';
 import { recordDeliveries } from './execute';
 import { handleDelivery } from './webhook';
+
+const baseDescription: INodeTypeBaseDescription = {
+	displayName: 'CatalystPay Trigger',
+	name: 'catalystPayTrigger',
+	icon: { light: 'file:../../icons/catalystpay.svg', dark: 'file:../../icons/catalystpay.dark.svg' },
+	group: ['trigger'],
+	description: 'Starts the workflow when CatalystPay sends a signed webhook, such as a completed payment',
+	defaultVersion: 2,
+};
 
 /**
  * One version line of the trigger; what differs between them is in description.ts and the memory they
@@ -23,7 +33,7 @@ class CatalystPayTriggerVersion {
 	description: INodeTypeDescription;
 
 	constructor(answersAtEnd: boolean) {
-		this.description = versionDescription(answersAtEnd);
+		this.description = versionDescription(baseDescription, answersAtEnd);
 	}
 
 	// CatalystPay has no API to register webhooks (the URL goes into the webhook profile by hand), so

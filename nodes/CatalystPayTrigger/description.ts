@@ -12,14 +12,6 @@ import { REMEMBERED_DELIVERIES } from './completedDeliveries';
 import { ANY_EVENT, KNOWN_EVENTS } from './events';
 import { DEFAULT_MAX_BODY_KB, DEFAULT_REPEAT_WINDOW_MINUTES, RESPOND_AT_END, RESPOND_AT_ONCE } from './webhook';
 
-export const baseDescription: INodeTypeBaseDescription = {
-	displayName: 'CatalystPay Trigger',
-	name: 'catalystPayTrigger',
-	icon: { light: 'file:../../icons/catalystpay.svg', dark: 'file:../../icons/catalystpay.dark.svg' },
-	group: ['trigger'],
-	description: 'Starts the workflow when CatalystPay sends a signed webhook, such as a completed payment',
-	defaultVersion: 2,
-};
 
 const setupNotice: INodeProperties = {
 	displayName:
@@ -179,7 +171,8 @@ function outputsExpression(): `={{${string}}}` {
 	return `={{ $parameter.refusedOutput ? [{ "type": "${NodeConnectionTypes.Main}", "displayName": "Delivery" }, { "type": "${NodeConnectionTypes.Main}", "displayName": "Refused" }] : ["${NodeConnectionTypes.Main}"] }}`;
 }
 
-export function versionDescription(answersAtEnd: boolean): INodeTypeDescription {
+/** One version line's description, over the node's base description (CatalystPayTrigger.node.ts). */
+export function versionDescription(baseDescription: INodeTypeBaseDescription, answersAtEnd: boolean): INodeTypeDescription {
 	return {
 		...baseDescription,
 		// 1.1 behaves as 1 does. n8n treats a trigger at version 1 as its first webhook nodes: for every

@@ -24,7 +24,7 @@ Usage:
   catalystpay-sandbox deliveries                     print the delivery log
 
 Options for start (each also a key of the --config file, which flags override):
-  --config FILE            JSON settings file (see README "Sandbox configuration")
+  --config FILE            JSON settings file (see docs/sandbox.md, "Options")
   --host HOST              interface to bind (default 127.0.0.1: loopback only)
   --port PORT              port (default 4010; 0 picks a free one)
   --public-url URL         URL browsers use to reach the sandbox (default http://HOST:PORT)

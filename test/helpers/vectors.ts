@@ -28,12 +28,18 @@ export interface VectorFile {
 
 const repoRoot = join(__dirname, '..', '..');
 
-/** The vectors CPython made for the whole team (beside the repo), and our extension of them. */
-export const SHARED_VECTORS = join(repoRoot, '..', 'shared', 'signature-vectors', 'vectors.json');
+/**
+ * The vectors CPython made for the whole team, as copied into this repository (so a clone runs them),
+ * the team's original beside the checkout where there is one, and our extension of them.
+ */
+export const SHARED_VECTORS = join(repoRoot, 'test', 'fixtures', 'signature-vectors', 'cpython-shared.json');
+export const TEAM_VECTORS_BESIDE = join(repoRoot, '..', 'shared', 'signature-vectors', 'vectors.json');
 export const OUR_VECTORS = join(repoRoot, 'test', 'fixtures', 'signature-vectors', 'vectors.json');
 
-export function loadVectors(path: string): VectorFile | undefined {
-	return existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as VectorFile) : undefined;
+/** A vector file of this repository; missing is an error, never a silent skip. */
+export function loadVectors(path: string): VectorFile {
+	if (!existsSync(path)) throw new Error(`signature vectors missing: ${path}`);
+	return JSON.parse(readFileSync(path, 'utf8')) as VectorFile;
 }
 
 export function bodyOf(vector: ValidVector): string | Buffer {
