@@ -23,6 +23,11 @@ const COUNTRY_CODES = new Set(
 	).split(' '),
 );
 
+/** Every code, for a list to choose from. */
+export function countryCodes(): string[] {
+	return [...COUNTRY_CODES];
+}
+
 export function isCountryCode(value: string): boolean {
 	return COUNTRY_CODES.has(value);
 }

@@ -12,7 +12,9 @@ export class CatalystPay implements INodeType {
 		name: 'catalystPay',
 		icon: { light: 'file:../../icons/catalystpay.svg', dark: 'file:../../icons/catalystpay.dark.svg' },
 		group: ['transform'],
-		version: [1],
+		// 1.1: Country is a list of countries by name (1 keeps its free text).
+		version: [1, 1.1],
+		defaultVersion: 1.1,
 		subtitle: '={{$parameter["operation"] + ": " + $parameter["resource"]}}',
 		description: 'Create CatalystPay payment sessions and read their status',
 		defaults: { name: 'CatalystPay' },

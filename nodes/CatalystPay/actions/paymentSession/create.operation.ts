@@ -1,7 +1,7 @@
-import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions, INodeProperties, INodePropertyOptions } from 'n8n-workflow';
 
 import { catalystPayRequest } from '../../../../lib/transport/api';
-import { campaignIdProblem, countryProblem, emailProblem } from '../../../../lib/validate';
+import { campaignIdProblem, countryCodes, countryProblem, emailProblem } from '../../../../lib/validate';
 import type { ItemParameters, RequestSettings } from '../common';
 import { fieldError, nameValuePairs, sentWith, showFor, textParameter } from '../common';
 
@@ -28,6 +28,14 @@ function extraFields(name: string, displayName: string, placeholder: string, exa
 			},
 		],
 	};
+}
+
+/** Every country by its English name (as Node's ICU names it), its code in brackets, sorted by name. */
+function countryOptions(): INodePropertyOptions[] {
+	const names = new Intl.DisplayNames(['en'], { type: 'region' });
+	return countryCodes()
+		.map((code) => ({ name: `${names.of(code) ?? code} (${code})`, value: code }))
+		.sort((a, b) => a.name.localeCompare(b.name, 'en'));
 }
 
 export const description: INodeProperties[] = [
@@ -85,7 +93,19 @@ export const description: INodeProperties[] = [
 		default: '',
 		placeholder: 'DE',
 		description: 'ISO 3166-1 alpha-2 code of the customer\'s country, such as DE, AT or FR',
-		displayOptions: show,
+		displayOptions: { show: { ...show.show, '@version': [1] } },
+	},
+	{
+		// From version 1.1 a list by name: the node only takes ISO codes, and a user picks a country by
+		// its name. An expression (a code from the shop's data) still works.
+		displayName: 'Country',
+		name: 'country',
+		type: 'options',
+		required: true,
+		default: '',
+		description: "The customer's country. With an expression: its ISO 3166-1 alpha-2 code, such as DE.",
+		options: countryOptions(),
+		displayOptions: { show: { ...show.show, '@version': [{ _cnd: { gte: 1.1 } }] } },
 	},
 	{
 		displayName: 'Address',
