@@ -49,6 +49,8 @@ Options for start (each also a key of the --config file, which flags override):
   --retry-after SECONDS    fault: the Retry-After sent with 429 (default 1)
   --drop-rate SHARE        fault: share (0-1) of API connections dropped without an answer (default 0)
   --fault-seed N           seed for the fault dice, to replay a run (default 1)
+  --admin-token TOKEN      what the admin API (/_sandbox/...) requires when --host is not loopback
+                           (default: made up at start and printed); also for trigger, resend, deliveries
   --verbose                print a line per request
 Options for trigger, resend and deliveries:
   --sandbox URL            the running sandbox (default http://127.0.0.1:4010)
@@ -112,7 +114,7 @@ export function configFromFlags(flags: Map<string, string>): SandboxConfig {
 	const known = new Set([
 		'config', 'host', 'port', 'public-url', 'api-key', 'signing-secret', 'webhook-url', 'success-url', 'failure-url',
 		'data-dir', 'webhook-attempts', 'webhook-backoff', 'webhook-timeout', 'latency', 'spike-rate', 'spike-ms',
-		'error-rate', 'error-timing', 'rate-limit', 'rate-limit-every', 'rate-limit-burst', 'retry-after', 'drop-rate', 'fault-seed', 'verbose', 'sandbox',
+		'error-rate', 'error-timing', 'rate-limit', 'rate-limit-every', 'rate-limit-burst', 'retry-after', 'drop-rate', 'fault-seed', 'verbose', 'sandbox', 'admin-token',
 	]);
 	for (const name of flags.keys()) if (!known.has(name)) throw new UsageError(`Unknown option --${name}`);
 
@@ -121,6 +123,7 @@ export function configFromFlags(flags: Map<string, string>): SandboxConfig {
 	const set = <T>(value: T | undefined, apply: (value: T) => void) => value !== undefined && apply(value);
 
 	set(flags.get('host'), (v) => (config.host = v));
+	set(flags.get('admin-token'), (v) => (config.adminToken = v));
 	set(numberFlag(flags, 'port', 0, 65535), (v) => (config.port = v));
 	set(flags.get('public-url'), (v) => (config.publicUrl = v));
 	set(flags.get('api-key'), (v) => (config.apiKey = v));
@@ -160,12 +163,13 @@ function banner(url: string, config: SandboxConfig): string {
 		'Paste into n8n (Credentials > New > CatalystPay API):',
 		`  API Key                 ${config.apiKey}`,
 		`  Webhook Signing Secret  ${config.signingSecret}`,
-		`  Base URL                ${url}`,
+		`  Environment             Sandbox on This Machine, Sandbox URL ${url}`,
 		'',
 		`Campaign ID               ${campaign.id}  (${campaign.name}, ${campaign.offer.amount} ${campaign.offer.currency})`,
 		`Webhooks go to            ${campaign.webhook.url ?? 'nowhere yet: start with --webhook-url <your CatalystPay Trigger production URL>'}`,
 		`Test IBANs                DE89370400440532013000 pays, DE62370400440532013001 is declined`,
 		`Delivery log              ${url}/_sandbox/deliveries   (catalystpay-sandbox deliveries)`,
+		config.adminToken ? `Admin API token           ${config.adminToken}   (listening beyond loopback: send Authorization: Bearer <token>)` : '',
 		`State                     ${config.dataDir ? `kept in ${config.dataDir}` : 'in memory (use --data-dir to keep it)'}`,
 		faults.length > 0 ? `Faults                    ${faults.map(([name, value]) => `${name}=${value}`).join(' ')}` : '',
 		'',
@@ -175,12 +179,15 @@ function banner(url: string, config: SandboxConfig): string {
 		.join('\n');
 }
 
-async function callSandbox(base: string, method: 'GET' | 'POST', path: string, body?: unknown): Promise<unknown> {
+async function callSandbox(base: string, method: 'GET' | 'POST', path: string, body?: unknown, adminToken?: string): Promise<unknown> {
 	let response;
 	try {
 		response = await request(`${base.replace(/\/+$/, '')}${path}`, {
 			method,
-			headers: body === undefined ? {} : { 'content-type': 'application/json' },
+			headers: {
+				...(body === undefined ? {} : { 'content-type': 'application/json' }),
+				...(adminToken ? { authorization: `Bearer ${adminToken}` } : {}),
+			},
 			body: body === undefined ? undefined : JSON.stringify(body),
 		});
 	} catch (error) {
@@ -218,25 +225,25 @@ async function main(argv: string[]): Promise<number> {
 		}
 		let delivery: { id: string; url: string };
 		try {
-			delivery = (await callSandbox(sandboxUrl, 'POST', '/_sandbox/trigger', body)) as { id: string; url: string };
+			delivery = (await callSandbox(sandboxUrl, 'POST', '/_sandbox/trigger', body, flags.get('admin-token'))) as { id: string; url: string };
 		} catch (error) {
 			if (!(error instanceof NoSandbox) || typeof body.to !== 'string') throw error;
 			// Like `stripe trigger`, it works without a running sandbox: sign and send from here.
 			return await sendDirectly(event, body.to, body.data, flags);
 		}
 		process.stdout.write(`Sent ${event} to ${delivery.url} as delivery ${delivery.id}\n`);
-		return await reportDelivery(sandboxUrl, delivery.id);
+		return await reportDelivery(sandboxUrl, delivery.id, flags.get('admin-token'));
 	}
 	if (command === 'resend') {
 		const id = positional[0];
 		if (!id) throw new UsageError('resend needs a delivery id (see: catalystpay-sandbox deliveries)');
 		const body = flags.has('to') ? { to: flags.get('to') } : {};
-		const delivery = (await callSandbox(sandboxUrl, 'POST', `/_sandbox/deliveries/${encodeURIComponent(id)}/resend`, body)) as { id: string; url: string };
+		const delivery = (await callSandbox(sandboxUrl, 'POST', `/_sandbox/deliveries/${encodeURIComponent(id)}/resend`, body, flags.get('admin-token'))) as { id: string; url: string };
 		process.stdout.write(`Resent ${id} to ${delivery.url} as delivery ${delivery.id}\n`);
-		return await reportDelivery(sandboxUrl, delivery.id);
+		return await reportDelivery(sandboxUrl, delivery.id, flags.get('admin-token'));
 	}
 	if (command === 'deliveries') {
-		const deliveries = (await callSandbox(sandboxUrl, 'GET', '/_sandbox/deliveries')) as Array<{
+		const deliveries = (await callSandbox(sandboxUrl, 'GET', '/_sandbox/deliveries', undefined, flags.get('admin-token'))) as Array<{
 			id: string; event: string; url: string; state: string; attempts: Array<{ status: number | null; error: string | null }>; created_at: string;
 		}>;
 		if (deliveries.length === 0) process.stdout.write('No deliveries yet.\n');
@@ -261,10 +268,10 @@ async function main(argv: string[]): Promise<number> {
 }
 
 /** Waits for a delivery's outcome, so the command says whether the event arrived. */
-async function reportDelivery(sandboxUrl: string, id: string): Promise<number> {
+async function reportDelivery(sandboxUrl: string, id: string, adminToken?: string): Promise<number> {
 	const deadline = Date.now() + 60_000;
 	for (;;) {
-		const delivery = (await callSandbox(sandboxUrl, 'GET', `/_sandbox/deliveries/${id}`)) as {
+		const delivery = (await callSandbox(sandboxUrl, 'GET', `/_sandbox/deliveries/${id}`, undefined, adminToken)) as {
 			state: string; attempts: Array<{ status: number | null; error: string | null }>;
 		};
 		const last = delivery.attempts[delivery.attempts.length - 1];

@@ -34,6 +34,11 @@ export interface SandboxConfig {
 	faults: FaultSettings;
 	/** Print one line per request and delivery. */
 	verbose: boolean;
+	/**
+	 * What the admin API (/_sandbox/...) requires as `Authorization: Bearer <token>` when the sandbox
+	 * listens beyond loopback; null there makes one up at start (printed). Never needed on loopback.
+	 */
+	adminToken: string | null;
 }
 
 export const DEFAULT_CAMPAIGN_ID = 'a1b2c3d4-e5f6-7890-abcd-ef1234567890';
@@ -68,6 +73,7 @@ export function defaultConfig(): SandboxConfig {
 		payments: { attempts: 3, retryDelayMs: 150 },
 		faults: { ...NO_FAULTS },
 		verbose: false,
+		adminToken: null,
 	};
 }
 

@@ -2,15 +2,16 @@
  * The sandbox: CatalystPay's payment-session API, its hosted payment page and its signed webhooks,
  * on one loopback port, plus a small admin API under /_sandbox/ for the CLI and tests.
  */
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 
+import { decodedSegment, faultChanges, isLoopbackHost, patchedCampaign, resendTarget } from './adminInput';
 import type { SandboxConfig } from './config';
 import { publicUrlOf } from './config';
 import { FaultInjector } from './faults';
-import type { FaultSettings } from './faults';
 import { renderFailedPage, renderNotFoundPage, renderPaidPage, renderPaymentPage } from './hostedPage';
 import { BodyTooLarge, parseJsonBody, readBody, redirect, sendHtml, sendJson, withQuery } from './http';
 import { checkIban, maskIban, TEST_IBANS } from './iban';
@@ -53,6 +54,10 @@ export async function startSandbox(config: SandboxConfig, log: (line: string) =>
 	const paying = new Set<string>();
 	const stats: ApiStats = { requests: 0, creates: 0, inFlight: 0, maxInFlight: 0 };
 	let publicUrl = '';
+	// Anyone who reaches the port could otherwise change faults or make the sandbox sign whatever it is
+	// asked to: beyond loopback, the admin API wants a token.
+	if (!isLoopbackHost(config.host) && !config.adminToken) config.adminToken = randomBytes(18).toString('base64url');
+	const adminToken = isLoopbackHost(config.host) ? null : config.adminToken;
 
 	const server = createServer((req, res) => {
 		const started = Date.now();
@@ -83,8 +88,10 @@ export async function startSandbox(config: SandboxConfig, log: (line: string) =>
 
 		const page = PAGE_PATH.exec(path);
 		if (page) {
-			if (req.method === 'GET') return showPage(res, decodeURIComponent(page[1]));
-			if (req.method === 'POST') return await pay(req, res, decodeURIComponent(page[1]));
+			const token = decodedSegment(page[1]);
+			if (token === undefined) return sendJson(res, 400, { detail: `The URL has a malformed % escape: ${page[1]}` });
+			if (req.method === 'GET') return showPage(res, token);
+			if (req.method === 'POST') return await pay(req, res, token);
 			return sendJson(res, 405, { detail: `Method "${req.method}" not allowed.` });
 		}
 		if (req.method === 'GET' && (path === '/done/success' || path === '/done/failure')) {
@@ -181,7 +188,9 @@ export async function startSandbox(config: SandboxConfig, log: (line: string) =>
 			// CatalystPay's integration guide reads sessions without a key; a key that is sent must still be the right one.
 			const denied = authError(req, false);
 			if (denied) return respond(denied.status, { detail: denied.detail });
-			const session = store.sessions.get(decodeURIComponent(one[1]));
+			const token = decodedSegment(one[1]);
+			if (token === undefined) return respond(400, { detail: `The URL has a malformed % escape: ${one[1]}` });
+			const session = store.sessions.get(token);
 			if (!session) return respond(404, { detail: 'Not found.' });
 			return respond(200, publicSession(session));
 		}
@@ -229,18 +238,20 @@ export async function startSandbox(config: SandboxConfig, log: (line: string) =>
 				if (paid) break;
 				if (attempt < config.payments.attempts) await sleep(config.payments.retryDelayMs);
 			}
-			session.account_holder = values.account_holder.trim();
-			session.iban_last4 = maskIban(iban.iban);
-			session.completed_at = new Date().toISOString();
-			if (paid) {
-				session.status = 'COMPLETED';
-				session.order_number = newOrderNumber();
-			} else {
-				session.status = 'FAILED';
-				session.failure_reason = TEST_IBANS[iban.iban]?.reason ?? 'Payment declined';
-			}
+			// The new status and its webhook are decided together: the delivery is made (and signed) from the
+			// session as it will be before the session changes, so an error in between changes nothing.
+			const changes: Partial<Session> = {
+				account_holder: values.account_holder.trim(),
+				iban_last4: maskIban(iban.iban),
+				completed_at: new Date().toISOString(),
+				...(paid
+					? { status: 'COMPLETED' as const, order_number: newOrderNumber() }
+					: { status: 'FAILED' as const, failure_reason: TEST_IBANS[iban.iban]?.reason ?? 'Payment declined' }),
+			};
+			const delivery = webhooks.prepareForSession(paid ? 'payment_session.completed' : 'payment_session.failed', { ...session, ...changes }, campaign);
+			Object.assign(session, changes);
 			store.changed();
-			webhooks.sendForSession(paid ? 'payment_session.completed' : 'payment_session.failed', session, campaign);
+			if (delivery) webhooks.dispatch(delivery);
 			const target = paid
 				? campaign.successRedirectUrl || `${publicUrl}/done/success`
 				: campaign.failureRedirectUrl || `${publicUrl}/done/failure`;
@@ -250,7 +261,19 @@ export async function startSandbox(config: SandboxConfig, log: (line: string) =>
 		}
 	}
 
+	function adminAllowed(req: IncomingMessage): boolean {
+		if (adminToken === null) return true;
+		const sent = Buffer.from(String(req.headers.authorization ?? ''));
+		const expected = Buffer.from(`Bearer ${adminToken}`);
+		return sent.length === expected.length && timingSafeEqual(sent, expected);
+	}
+
 	async function admin(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
+		if (!adminAllowed(req)) {
+			return sendJson(res, 401, {
+				detail: 'The sandbox listens beyond loopback, so its admin API needs Authorization: Bearer <admin token> (printed at start, or set with --admin-token).',
+			});
+		}
 		const parts = path.split('/').filter(Boolean).slice(1);
 		const json = async (): Promise<Record<string, unknown>> => {
 			const raw = await readBody(req, API_BODY_LIMIT);
@@ -266,8 +289,9 @@ export async function startSandbox(config: SandboxConfig, log: (line: string) =>
 				return delivery ? sendJson(res, 200, delivery) : sendJson(res, 404, { detail: `No delivery ${id}.` });
 			}
 			if (section === 'deliveries' && id !== undefined && action === 'resend' && req.method === 'POST') {
-				const body = await json();
-				const delivery = webhooks.resend(id, typeof body.to === 'string' ? body.to : undefined);
+				const target = resendTarget(await json());
+				if (!target.ok) return sendJson(res, 400, target.problems);
+				const delivery = webhooks.resend(id, target.value);
 				return delivery ? sendJson(res, 202, delivery) : sendJson(res, 404, { detail: `No delivery ${id}.` });
 			}
 			if (section === 'trigger' && req.method === 'POST') {
@@ -276,7 +300,8 @@ export async function startSandbox(config: SandboxConfig, log: (line: string) =>
 			}
 			if (section === 'faults') {
 				if (req.method === 'PUT' || req.method === 'PATCH') {
-					return sendJson(res, 200, faults.update((await json()) as Partial<FaultSettings>));
+					const changes = faultChanges(await json());
+					return changes.ok ? sendJson(res, 200, faults.update(changes.value)) : sendJson(res, 400, changes.problems);
 				}
 				return sendJson(res, 200, { settings: faults.current, injected: faults.counts });
 			}
@@ -284,8 +309,9 @@ export async function startSandbox(config: SandboxConfig, log: (line: string) =>
 			if (section === 'campaigns' && id !== undefined && req.method === 'PATCH') {
 				const campaign = campaigns.get(id.toLowerCase());
 				if (!campaign) return sendJson(res, 404, { detail: `No campaign ${id}.` });
-				const body = (await json()) as Partial<Campaign>;
-				Object.assign(campaign, { ...body, offer: { ...campaign.offer, ...body.offer }, webhook: { ...campaign.webhook, ...body.webhook }, id: campaign.id });
+				const patched = patchedCampaign(campaign, await json());
+				if (!patched.ok) return sendJson(res, 400, patched.problems);
+				Object.assign(campaign, patched.value);
 				return sendJson(res, 200, campaign);
 			}
 			if (section === 'sessions' && req.method === 'GET') {

@@ -63,10 +63,15 @@ export class WebhookSender {
 
 	/** Signs and queues one event; returns at once with the delivery, which goes out in the background. */
 	send(event: string, url: string, payload: unknown, sessionToken: string | null): Delivery {
+		return this.enqueue(this.prepare(event, url, payload, sessionToken));
+	}
+
+	/** A signed delivery, not yet queued: whatever can fail in making it fails before anything changes. */
+	prepare(event: string, url: string, payload: unknown, sessionToken: string | null): Delivery {
 		// Real UTF-8 on the wire (no \u escapes), as a sender with ensure_ascii=False would emit it:
 		// the receiver has to canonicalize to check the signature either way.
 		const body = JSON.stringify(payload);
-		const delivery: Delivery = {
+		return {
 			id: deliveryId(),
 			event,
 			url,
@@ -78,12 +83,17 @@ export class WebhookSender {
 			created_at: new Date().toISOString(),
 			resend_of: null,
 		};
-		return this.enqueue(delivery);
 	}
 
-	sendForSession(event: string, session: Session, campaign: Campaign): Delivery | null {
+	/** The delivery of a session's event, signed but not queued (none when the campaign sends no webhooks). */
+	prepareForSession(event: string, session: Session, campaign: Campaign): Delivery | null {
 		if (!campaign.webhook.url) return null;
-		return this.send(event, campaign.webhook.url, webhookPayload(session, campaign.webhook.fields), session.session_token);
+		return this.prepare(event, campaign.webhook.url, webhookPayload(session, campaign.webhook.fields), session.session_token);
+	}
+
+	/** Queues a prepared delivery. */
+	dispatch(delivery: Delivery): Delivery {
+		return this.enqueue(delivery);
 	}
 
 	/** The same bytes and signature again, as a new delivery in the log. */

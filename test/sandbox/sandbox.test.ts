@@ -67,7 +67,7 @@ test('start prints what to paste into n8n, the same values every start, and stop
 	const values = (text: string) => /API Key\s+(\S+)[\s\S]*Signing Secret\s+(\S+)[\s\S]*Campaign ID\s+(\S+)/.exec(text)?.slice(1);
 	expect(values(first.output())).toEqual(['rk_sandbox_4d5e6f7a8b9c0d1e2f3a4b5c', 'whsec_sandbox_9f8e7d6c5b4a3928170615', 'a1b2c3d4-e5f6-7890-abcd-ef1234567890']);
 	expect(values(second.output())).toEqual(values(first.output()));
-	expect(first.output()).toContain(`Base URL                ${first.url}`);
+	expect(first.output()).toContain(`Environment             Sandbox on This Machine, Sandbox URL ${first.url}`);
 	expect(await stop(first.child)).toBe(0);
 	expect(await stop(second.child)).toBe(0);
 });
