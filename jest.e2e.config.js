@@ -8,9 +8,9 @@ module.exports = {
 	testEnvironment: 'node',
 	roots: ['<rootDir>/test/e2e'],
 	testMatch: ['**/*.test.ts'],
-	// The sandbox imports the package's built signature core (dist/lib); under test it gets the sources,
+	// The sandbox imports the package's built signature core (sandbox/core, copied from dist/lib); under test it gets the sources,
 	// so a change to lib/ is tested without a rebuild.
-	moduleNameMapper: { '^(?:\\.\\./)+dist/lib/(.*)$': '<rootDir>/lib/$1' },
+	moduleNameMapper: { '^(?:\\.\\./)+dist/lib/(.*)$': '<rootDir>/lib/$1', '^\\.\\./core/(signature|validate)$': '<rootDir>/lib/$1' },
 	transform: {
 		'^.+\\.ts$': ['ts-jest', { tsconfig: 'test/tsconfig.json' }],
 	},

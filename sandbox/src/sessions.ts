@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 
-import { campaignIdProblem, countryProblem, emailProblem } from '../../dist/lib/validate';
+import { campaignIdProblem, countryProblem, emailProblem } from '../core/validate';
 import type { Campaign, Lead, Session } from './model';
 
 export type FieldErrors = Record<string, string[] | Record<string, string[]>>;

@@ -8,9 +8,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 import { Agent, request } from 'undici';
 
-// The package's compiled signature core, the very code the trigger ships with (the root build makes
-// it), so the sandbox's output stays a plain dist/cli.js instead of mirroring the repository.
-import { EVENT_HEADER, sign, SIGNATURE_HEADER } from '../../dist/lib/signature';
+// The package's compiled signature core, the very code the trigger ships with, copied into sandbox/core
+// by the build (scripts/sandbox-core.mjs) so the sandbox's own package carries it.
+import { EVENT_HEADER, sign, SIGNATURE_HEADER } from '../core/signature';
 import type { SandboxConfig } from './config';
 import type { Campaign, Delivery, Session } from './model';
 import type { Store } from './store';
