@@ -361,7 +361,8 @@ function sandboxCredential(sandboxConfig, sandbox) {
 			apiKey: sandboxConfig.apiKey,
 			signingSecret: sandboxConfig.signingSecret,
 			previousSigningSecret: '',
-			baseUrl: sandbox.url,
+			environment: 'sandbox',
+			sandboxUrl: sandbox.url,
 		},
 	};
 }

@@ -125,6 +125,8 @@ describe('n8n with n8n-nodes-catalystpay', () => {
 		// The Environment choice as a new user makes it: Sandbox on this machine, or a Custom URL.
 		expect(await pressCredentialTest(stack, { environment: 'sandbox', sandboxUrl: stack.sandbox.url })).toEqual({ status: 'OK', message: 'Connection successful!' });
 		expect(await pressCredentialTest(stack, { environment: 'custom', customBaseUrl: `${stack.sandbox.url}/` })).toEqual({ status: 'OK', message: 'Connection successful!' });
+		// A credential saved before the Environment choice: only its Base URL, with n8n's default Environment.
+		expect(await pressCredentialTest(stack, { environment: 'production', sandboxUrl: '', baseUrl: stack.sandbox.url })).toEqual({ status: 'OK', message: 'Connection successful!' });
 	});
 
 	test('a customer checks out and pays; the signed webhook runs "Payment completed" once, confirmed', async () => {
