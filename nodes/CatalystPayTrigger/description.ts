@@ -73,7 +73,7 @@ const respond: INodeProperties[] = [
 	},
 	{
 		displayName:
-			'CatalystPay waits only a few seconds for the answer (payment providers give up after 1 to 30 s, then send the delivery again; the copy is told to retry while the first still runs). Keep this workflow short. For a Wait, an approval or anything slow, record the paid order in your database here and ship it from a scheduled workflow: see "Long workflows" in the package's docs (docs/trigger.md).',
+			'CatalystPay waits only a few seconds for the answer (payment providers give up after 1 to 30 s, then send the delivery again; the copy is told to retry while the first still runs). Keep this workflow short. For a Wait, an approval or anything slow, record the paid order in your database here and ship it from a scheduled workflow: see "Long workflows" in docs/trigger.md of this package.',
 		name: 'timeoutNotice',
 		type: 'notice',
 		default: '',
