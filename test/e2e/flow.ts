@@ -198,3 +198,22 @@ export async function replayDeclinedUnderOtherEvents(
 	const again = await postToTrigger(stack, genuine.body, { ...headers, 'x-catalystpay-event': 'payment_session.failed' });
 	return { token, swapped, renamed, again };
 }
+
+/**
+ * The event-swap attack and its relatives against the payment events example, asserted: a declined
+ * payment's genuine delivery replayed as "completed" is refused (400) and ships nothing; renamed to an
+ * event the workflow does not take it is acknowledged and runs nothing; sent as itself it is a repeat.
+ */
+export async function expectDeclinedReplaysRunNothing(stack: Stack, email: string): Promise<void> {
+	const { token, swapped, renamed, again } = await replayDeclinedUnderOtherEvents(stack, email);
+	expect(swapped.status).toBe(400);
+	expect(JSON.parse(swapped.body).error).toMatch(/signed payload's status is FAILED/);
+	expect(renamed.status).toBe(200);
+	expect(again.status).toBe(200);
+	// Anything those had started would be saved by now.
+	await new Promise((resolve) => setTimeout(resolve, 1500));
+	const runs = await paymentExecutionsFor(stack, token);
+	expect(runs).toHaveLength(1);
+	expect(nodeOutput(runs[0], 'Payment completed')).toBeUndefined();
+	expect(nodeOutput(runs[0], 'CatalystPay webhook')?.[0]).toMatchObject({ event: 'payment_session.failed', eventConfirmed: true, status: 'FAILED' });
+}
