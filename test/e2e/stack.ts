@@ -150,8 +150,9 @@ export async function startE2eStack(options: E2eStackOptions = {}): Promise<Stac
 		n8nPort: await freePortPair(),
 		sandboxPort: 0,
 		configureSandbox: (config) => {
-			// Short retries, so a refused delivery is final within the test.
-			config.webhooks = options.webhookRetries ?? { maxAttempts: 3, backoffMs: 200, timeoutMs: 10000 };
+			// Short retries, so a refused delivery is final within the test; a long answer timeout, since the
+			// trigger answers when the workflow has finished, which a busy machine can take a while to do.
+			config.webhooks = options.webhookRetries ?? { maxAttempts: 3, backoffMs: 200, timeoutMs: 60_000 };
 			options.configureSandbox?.(config);
 		},
 		log: (line) => verbose && process.stderr.write(`${line}\n`),
@@ -182,7 +183,7 @@ export async function startQueueE2eStack(options: QueueE2eStackOptions = {}): Pr
 		proxyBalance: options.proxyBalance ?? 'signature',
 		sandboxPort: 0,
 		configureSandbox: (config) => {
-			config.webhooks = options.webhookRetries ?? { maxAttempts: 3, backoffMs: 200, timeoutMs: 10000 };
+			config.webhooks = options.webhookRetries ?? { maxAttempts: 3, backoffMs: 200, timeoutMs: 60_000 };
 			options.configureSandbox?.(config);
 		},
 		log: (line) => verbose && process.stderr.write(`${line}\n`),
