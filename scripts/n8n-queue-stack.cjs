@@ -480,6 +480,14 @@ async function startQueueStack(options = {}) {
 				N8N_WEBHOOK_URL: `${n8nUrl}/`,
 				N8N_EDITOR_BASE_URL: `${n8nUrl}/`,
 				N8N_PROXY_HOPS: '1',
+				// n8n 2.x removes a finished job from Redis at once unless told to keep some. A process that
+				// answers a webhook at the end waits on Bull's job.finished(), which never returns for a job
+				// that finished and was removed before it began to wait (OptimalBits/bull#1906): on a busy
+				// machine a fast workflow left deliveries unanswered. Kept jobs close that window, as
+				// docs/queue-mode.md tells users to do. (n8n 1.x always removes them: there CatalystPay's
+				// retry, answered as a repeat, is what ends such a delivery.)
+				N8N_EXECUTIONS_QUEUE_KEEP_LAST_COMPLETED: '1000',
+				N8N_EXECUTIONS_QUEUE_KEEP_LAST_FAILED: '1000',
 				...extraEnv,
 			};
 			if (name === 'worker') {

@@ -182,6 +182,7 @@ export async function startQueueE2eStack(options: QueueE2eStackOptions = {}): Pr
 		install: 'pack',
 		proxyBalance: options.proxyBalance ?? 'signature',
 		sandboxPort: 0,
+		logLevel: process.env.E2E_N8N_LOG_LEVEL ?? 'info',
 		configureSandbox: (config) => {
 			config.webhooks = options.webhookRetries ?? { maxAttempts: 3, backoffMs: 200, timeoutMs: 60_000 };
 			options.configureSandbox?.(config);
