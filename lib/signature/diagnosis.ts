@@ -8,7 +8,7 @@
  * and the Refused output: said to the sender, it would confirm to a forger that a guessed secret is
  * right. The answer never carries an expected signature or says which secret came close.
  */
-import { createHmac } from 'node:crypto';
+import { hmacHex } from './hmac';
 
 export type MismatchCause = 'body-re-encoded' | 'raw-body-signed' | 'javascript-json-signed' | 'too-large-to-diagnose' | 'unknown';
 
@@ -22,8 +22,6 @@ export interface MismatchDiagnosis {
 
 /** Bodies larger than this are not diagnosed (CatalystPay's are a few hundred bytes). */
 export const DIAGNOSIS_MAX_BYTES = 1024 * 1024;
-
-const hmacHex = (secret: string, data: string | Uint8Array) => createHmac('sha256', secret).update(data).digest('hex');
 
 /** CatalystPay's integration guide's JavaScript sample's canonical form: JSON.stringify of recursively sorted keys. */
 function javascriptCanonical(value: unknown): unknown {

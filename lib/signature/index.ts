@@ -2,8 +2,8 @@
  * The webhook signature, written once for both ends: the trigger verifies with it and the sandbox
  * signs with it, so the two can never drift apart.
  */
-import { canonicalBytesAfter, CanonicalJsonError } from './canonicalJson';
-import { HMAC_HEADROOM, hmacHex } from './hmac';
+import { canonicalBytes, CanonicalJsonError } from './canonicalJson';
+import { hmacHex } from './hmac';
 
 export { canonicalBytes, canonicalize, CanonicalJsonError } from './canonicalJson';
 
@@ -13,7 +13,7 @@ export const EVENT_HEADER = 'x-catalystpay-event';
 
 /** Signs a body as CatalystPay does: canonicalize, then HMAC-SHA256 as lowercase hex. Throws for a body that is not JSON. */
 export function sign(body: string | Uint8Array, secret: string): string {
-	return hmacHex(secret, canonicalBytesAfter(body, HMAC_HEADROOM));
+	return hmacHex(secret, canonicalBytes(body));
 }
 
 /** Why a webhook was refused; each maps to one answer the trigger gives. */
@@ -41,7 +41,7 @@ function secretList(secrets: string | readonly string[] | undefined | null): str
 	return secrets.filter((secret): secret is string => typeof secret === 'string' && secret.length > 0);
 }
 
-/** The canonical bytes (behind HMAC headroom) when the signature matches, or why not. Never throws. */
+/** The canonical bytes when the signature matches, or why not. Never throws. */
 function verify(
 	body: string | Uint8Array,
 	signature: string | undefined | null,
@@ -54,9 +54,9 @@ function verify(
 		if (typeof signature !== 'string' || signature.length === 0) return { reason: 'missing-signature' };
 		if (!HEX_SHA256.test(signature)) return { reason: 'malformed-signature' };
 
-		let padded: Buffer;
+		let canonical: Buffer;
 		try {
-			padded = canonicalBytesAfter(body, HMAC_HEADROOM, !keepCanonical);
+			canonical = canonicalBytes(body, !keepCanonical);
 		} catch (error) {
 			const detail = error instanceof CanonicalJsonError ? error.message : 'unreadable body';
 			return { reason: 'not-json', detail };
@@ -64,9 +64,9 @@ function verify(
 		let matched = false;
 		for (const key of keys) {
 			// No early exit: the time taken must not tell which secret matched.
-			matched = sameDigest(hmacHex(key, padded), signature) || matched;
+			matched = sameDigest(hmacHex(key, canonical), signature) || matched;
 		}
-		return matched ? padded : { reason: 'mismatch' };
+		return matched ? canonical : { reason: 'mismatch' };
 	} catch {
 		return { reason: 'mismatch' };
 	}
@@ -82,7 +82,7 @@ export function checkSignature(
 	secrets: string | readonly string[] | undefined | null,
 ): SignatureCheck {
 	const result = verify(body, signature, secrets, true);
-	if (Buffer.isBuffer(result)) return { valid: true, canonical: result.subarray(HMAC_HEADROOM) };
+	if (Buffer.isBuffer(result)) return { valid: true, canonical: result };
 	return { valid: false, ...result };
 }
 
