@@ -54,9 +54,9 @@ test.each(DOCS)('every command %s shows exists', (file) => {
 	const missing: string[] = [];
 	for (const [, script] of text.matchAll(/npm run ([a-z][a-z0-9:-]*)/g)) if (!scripts.includes(script)) missing.push(`npm run ${script}`);
 	const dev = read('scripts/dev.mjs');
-	for (const [, flag] of text.matchAll(/npm run dev -- (--[a-z-]+)/g)) if (!dev.includes(`'${flag}'`) && !dev.includes(`"${flag}"`)) missing.push(`npm run dev -- ${flag}`);
+	for (const [, flag] of text.matchAll(/npm run dev -- (--[a-z0-9-]+)/g)) if (!dev.includes(`'${flag}'`) && !dev.includes(`"${flag}"`)) missing.push(`npm run dev -- ${flag}`);
 	const cli = read('sandbox/src/cli.ts');
-	for (const [, flag] of text.matchAll(/npm run sandbox -- (--[a-z-]+)/g)) if (!cli.includes(flag)) missing.push(`npm run sandbox -- ${flag}`);
+	for (const [, flag] of text.matchAll(/npm run sandbox -- (--[a-z0-9-]+)/g)) if (!cli.includes(flag)) missing.push(`npm run sandbox -- ${flag}`);
 	for (const [, path] of text.matchAll(/node ((?:bench|scripts|sandbox)\/[\w./-]+\.(?:mjs|cjs|js))/g)) if (!existsSync(join(ROOT, path)) && !path.startsWith('sandbox/dist/')) missing.push(`node ${path}`);
 	expect(missing).toEqual([]);
 });
