@@ -11,7 +11,7 @@
  * nodes' logs.
  */
 import type { Execution, Stack } from './stack';
-import { addWorkflow, countExecutions, eventually, executions, nodeOutput, startE2eStack } from './stack';
+import { addWorkflow, countExecutions, eventually, executions, nodeOutput, reportRun, startE2eStack, timed } from './stack';
 
 const ITEMS = 200;
 const PAYS = 'DE89370400440532013000';
@@ -49,14 +49,14 @@ const leadOf = (n: number) => ({
 });
 
 beforeAll(async () => {
-	const t0 = Date.now();
-	stack = await startE2eStack({
-		configureSandbox: (config) => {
-			// Enough attempts, quickly, for a delivery to get through a confirmation that keeps failing.
-			config.webhooks = { maxAttempts: 15, backoffMs: 100, timeoutMs: 15000 };
-		},
-	});
-	timings.stackStart = Date.now() - t0;
+	stack = await timed(timings, 'stackStart', () =>
+		startE2eStack({
+			configureSandbox: (config) => {
+				// Enough attempts, quickly, for a delivery to get through a confirmation that keeps failing.
+				config.webhooks = { maxAttempts: 15, backoffMs: 100, timeoutMs: 15000 };
+			},
+		}),
+	);
 
 	const t1 = Date.now();
 	const created = await addWorkflow(
@@ -118,9 +118,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
 	await stack?.stop();
-	process.stderr.write(
-		`[e2e faults] n8n ${stack?.runtime.n8nVersion}; stack ${JSON.stringify(stack?.timings)}; ${JSON.stringify(timings)} (ms)\n`,
-	);
+	reportRun('e2e faults', stack, timings);
 }, 60 * 1000);
 
 test('under 5xx, 429 bursts, spikes and drops: one outcome per item, one session per lead, one execution per payment, nothing crashed', async () => {

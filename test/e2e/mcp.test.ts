@@ -10,7 +10,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 
 import { CREATE_TOOL_DESCRIPTION, GET_TOOL_DESCRIPTION, TOOL_DESCRIPTION } from '../../nodes/CatalystPay/actions/agentText';
 import type { Stack } from './stack';
-import { eventually, startE2eStack } from './stack';
+import { eventually, reportRun, startE2eStack, timed } from './stack';
 
 const MCP_PATH = '/mcp/catalystpay';
 
@@ -64,21 +64,14 @@ function item(result: ToolResult): Record<string, any> {
 }
 
 beforeAll(async () => {
-	const t0 = Date.now();
-	stack = await startE2eStack();
-	timings.stackStart = Date.now() - t0;
-	const t1 = Date.now();
-	client = await connect();
-	timings.mcpConnect = Date.now() - t1;
+	stack = await timed(timings, 'stackStart', startE2eStack);
+	client = await timed(timings, 'mcpConnect', connect);
 }, 20 * 60 * 1000);
 
 afterAll(async () => {
 	await client?.close().catch(() => undefined);
 	await stack?.stop();
-	process.stderr.write(
-		`[e2e mcp] n8n ${stack?.runtime.n8nVersion} on Node ${stack?.runtime.nodeVersion}; ` +
-			`stack ${JSON.stringify(stack?.timings)}; ${JSON.stringify(timings)} (ms)\n`,
-	);
+	reportRun('e2e mcp', stack, timings);
 }, 60 * 1000);
 
 describe('the CatalystPay tool through n8n\'s MCP Server Trigger', () => {

@@ -26,7 +26,7 @@ import {
 	expectDeclinedReplaysRunNothing,
 } from './flow';
 import type { Execution, Stack } from './stack';
-import { eventually, executions, getWorkflow, nodeOutput, startE2eStack } from './stack';
+import { eventually, executions, getWorkflow, nodeOutput, reportRun, startE2eStack, timed } from './stack';
 
 const CUSTOMER = {
 	firstName: 'Jürgen',
@@ -43,21 +43,14 @@ let browser: Browser;
 const timings: Record<string, number> = {};
 
 beforeAll(async () => {
-	const t0 = Date.now();
-	stack = await startE2eStack();
-	timings.stackStart = Date.now() - t0;
-	const t1 = Date.now();
-	browser = await launchBrowser();
-	timings.browserLaunch = Date.now() - t1;
+	stack = await timed(timings, 'stackStart', startE2eStack);
+	browser = await timed(timings, 'browserLaunch', launchBrowser);
 }, 20 * 60 * 1000);
 
 afterAll(async () => {
 	await browser?.close();
 	await stack?.stop();
-	process.stderr.write(
-		`[e2e] n8n ${stack?.runtime.n8nVersion} on Node ${stack?.runtime.nodeVersion}; ` +
-			`stack ${JSON.stringify(stack?.timings)}; ${JSON.stringify(timings)} (ms)\n`,
-	);
+	reportRun('e2e', stack, timings);
 }, 60 * 1000);
 
 /** The customer's visit: the n8n checkout form, then the hosted page, paying with an IBAN. */

@@ -21,7 +21,7 @@ import {
 	expectDeclinedReplaysRunNothing,
 } from './flow';
 import type { Stack } from './stack';
-import { eventually, executions, nodeOutput, startE2eStack } from './stack';
+import { eventually, executions, nodeOutput, reportRun, startE2eStack } from './stack';
 
 const N8N_1 = '1.123.81';
 
@@ -33,7 +33,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
 	await stack?.stop();
-	process.stderr.write(`[e2e] n8n ${stack?.runtime.n8nVersion} on Node ${stack?.runtime.nodeVersion}; stack ${JSON.stringify(stack?.timings)} (ms)\n`);
+	reportRun('e2e', stack);
 }, 60 * 1000);
 
 describe(`n8n ${N8N_1} with n8n-nodes-catalystpay`, () => {

@@ -29,7 +29,7 @@ import { createSessionViaApi, payOnHostedPage } from '../helpers/sandbox';
 import type { Execution, QueueProcess, QueueStack } from './stack';
 import { addCreateAndGetWorkflow } from './flow';
 import { addShippingWorkflow, type Shop, startShop } from './shop';
-import { addWorkflow as addWorkflowViaApi, eventually, executions, nodeOutput, startQueueE2eStack } from './stack';
+import { addWorkflow as addWorkflowViaApi, eventually, executions, nodeOutput, reportRun, startQueueE2eStack, timed } from './stack';
 
 const PAYS = 'DE89370400440532013000';
 const DECLINED = 'DE62370400440532013001';
@@ -50,9 +50,7 @@ const report = (line: string) => {
 };
 
 beforeAll(async () => {
-	const t0 = Date.now();
-	stack = await startQueueE2eStack();
-	timings.stackStart = Date.now() - t0;
+	stack = await timed(timings, 'stackStart', startQueueE2eStack);
 }, 20 * 60 * 1000);
 
 afterAll(async () => {
@@ -63,10 +61,7 @@ afterAll(async () => {
 		else if (/caught by the gate/.test(line)) caught.gate++;
 		else if (/shipped/.test(line)) caught.shipped++;
 	}
-	process.stderr.write(
-		`[e2e queue] n8n ${stack?.runtime.n8nVersion} in queue mode; stack ${JSON.stringify(stack?.timings)}; ` +
-			`${JSON.stringify(timings)} (ms); copies: ${JSON.stringify(caught)}\n`,
-	);
+	reportRun('e2e queue', stack, timings, `; in queue mode; copies: ${JSON.stringify(caught)}`);
 }, 3 * 60 * 1000);
 
 // ---- helpers -------------------------------------------------------------------------------------

@@ -12,22 +12,20 @@ import { sign } from '../../lib/signature';
 import { guideCanonical } from '../helpers/guideSample';
 import { createSessionViaApi } from '../helpers/sandbox';
 import type { Execution, Stack } from './stack';
-import { addWorkflow, countExecutions, eventually, executions, nodeOutput, startE2eStack } from './stack';
+import { addWorkflow, countExecutions, eventually, executions, nodeOutput, reportRun, startE2eStack, timed } from './stack';
 
 let stack: Stack;
 let secret: string;
 const timings: Record<string, number> = {};
 
 beforeAll(async () => {
-	const t0 = Date.now();
-	stack = await startE2eStack();
+	stack = await timed(timings, 'stackStart', startE2eStack);
 	secret = stack.sandboxConfig.signingSecret;
-	timings.stackStart = Date.now() - t0;
 }, 20 * 60 * 1000);
 
 afterAll(async () => {
 	await stack?.stop();
-	process.stderr.write(`[e2e refusals] n8n ${stack?.runtime.n8nVersion}; ${JSON.stringify(timings)} (ms)\n`);
+	reportRun('e2e refusals', stack, timings);
 }, 3 * 60 * 1000);
 
 const TRIGGER = 'CatalystPay webhook';

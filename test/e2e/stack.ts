@@ -53,7 +53,7 @@ export interface Stack {
 /** The n8n processes of a queue-mode stack, by the names n8nOutput() takes. */
 export type QueueProcess = 'main' | 'webhook1' | 'webhook2' | 'worker';
 
-/** n8n in queue mode behind nginx (scripts/n8n-queue-stack.cjs); n8nUrl is nginx's. */
+/** n8n in queue mode behind nginx (scripts/n8n-stack.cjs with `queue`); n8nUrl is nginx's. */
 export interface QueueStack extends Omit<Stack, 'n8nOutput' | 'hasExited' | 'userFolder' | 'checkoutForm'> {
 	queueMode: true;
 	/** n8n main, directly (editor, API, test webhooks). */
@@ -80,37 +80,24 @@ export interface QueueStack extends Omit<Stack, 'n8nOutput' | 'hasExited' | 'use
 	crash(name: Exclude<QueueProcess, 'main'>): Promise<void>;
 }
 
-interface StackModule {
-	startStack(options: {
-		userFolder: string;
-		n8nVersion?: string;
-		fresh?: boolean;
-		install?: 'link' | 'pack';
-		n8nPort?: number;
-		sandboxPort?: number;
-		configureSandbox?: (config: SandboxConfig) => void;
-		log?: (line: string) => void;
-		onN8nOutput?: (text: string) => void;
-		logLevel?: string;
-	}): Promise<Stack>;
+/** The options of scripts/n8n-stack.cjs's startStack the tests use; `queue` starts queue mode. */
+interface StackOptions {
+	userFolder?: string;
+	dataDir?: string;
+	queue?: boolean;
+	n8nVersion?: string;
+	fresh?: boolean;
+	install?: 'link' | 'pack';
+	n8nPort?: number;
+	sandboxPort?: number;
+	proxyBalance?: 'signature' | 'round-robin';
+	configureSandbox?: (config: SandboxConfig) => void;
+	log?: (line: string) => void;
+	onN8nOutput?: (text: string, name: string) => void;
+	logLevel?: string;
 }
 
-interface QueueStackModule {
-	startQueueStack(options: {
-		dataDir?: string;
-		fresh?: boolean;
-		install?: 'link' | 'pack';
-		proxyBalance?: 'signature' | 'round-robin';
-		sandboxPort?: number;
-		configureSandbox?: (config: SandboxConfig) => void;
-		log?: (line: string) => void;
-		onN8nOutput?: (text: string, name: QueueProcess) => void;
-		logLevel?: string;
-	}): Promise<QueueStack>;
-}
-
-const stackModule = require('../../scripts/n8n-stack.cjs') as StackModule;
-const queueStackModule = require('../../scripts/n8n-queue-stack.cjs') as QueueStackModule;
+const stackModule = require('../../scripts/n8n-stack.cjs') as { startStack(options: StackOptions): Promise<Stack & QueueStack> };
 
 function portFree(port: number): Promise<boolean> {
 	return new Promise((resolve) => {
@@ -138,52 +125,26 @@ export interface E2eStackOptions {
 	configureSandbox?: (config: SandboxConfig) => void;
 }
 
-/** Starts a stack of its own (free ports, a temporary user folder) for one test file. */
-export async function startE2eStack(options: E2eStackOptions = {}): Promise<Stack> {
-	const userFolder = mkdtempSync(join(tmpdir(), 'catalystpay-e2e-n8n-'));
-	const verbose = !!process.env.E2E_VERBOSE;
-	const stack = await stackModule.startStack({
-		userFolder,
-		n8nVersion: options.n8nVersion,
-		// The packed tarball, unpacked: what a user installs, resolving n8n-workflow to n8n's own copy.
-		install: 'pack',
-		n8nPort: await freePortPair(),
-		sandboxPort: 0,
-		configureSandbox: (config) => {
-			// Short retries, so a refused delivery is final within the test; a long answer timeout, since the
-			// trigger answers when the workflow has finished, which a busy machine can take a while to do.
-			config.webhooks = options.webhookRetries ?? { maxAttempts: 3, backoffMs: 200, timeoutMs: 60_000 };
-			options.configureSandbox?.(config);
-		},
-		log: (line) => verbose && process.stderr.write(`${line}\n`),
-		onN8nOutput: (text) => verbose && process.stderr.write(text),
-	});
-	const stop = stack.stop;
-	stack.stop = async () => {
-		await stop();
-		rmSync(userFolder, { recursive: true, force: true });
-	};
-	return stack;
-}
-
 export interface QueueE2eStackOptions extends E2eStackOptions {
 	proxyBalance?: 'signature' | 'round-robin';
 }
 
 /**
- * Starts a queue-mode stack of its own (PostgreSQL, Redis, nginx, n8n main + 2 webhook processes +
- * worker, the sandbox; free ports, a temporary folder) for one test file.
+ * A stack of its own for one test file: free ports, a temporary folder (removed by stop()), the
+ * packed tarball unpacked as a user installs it (n8n-workflow resolving to n8n's own copy).
+ * E2E_VERBOSE=1 streams the stack's steps and every n8n process's log; E2E_N8N_LOG_LEVEL sets n8n's.
  */
-export async function startQueueE2eStack(options: QueueE2eStackOptions = {}): Promise<QueueStack> {
-	const dataDir = mkdtempSync(join(tmpdir(), 'catalystpay-e2e-queue-'));
+async function startTestStack(options: E2eStackOptions, placement: Pick<StackOptions, 'userFolder' | 'dataDir' | 'queue' | 'n8nPort' | 'proxyBalance'>, folder: string): Promise<Stack & QueueStack> {
 	const verbose = !!process.env.E2E_VERBOSE;
-	const stack = await queueStackModule.startQueueStack({
-		dataDir,
+	const stack = await stackModule.startStack({
+		...placement,
+		n8nVersion: options.n8nVersion,
 		install: 'pack',
-		proxyBalance: options.proxyBalance ?? 'signature',
 		sandboxPort: 0,
 		logLevel: process.env.E2E_N8N_LOG_LEVEL ?? 'info',
 		configureSandbox: (config) => {
+			// Short retries, so a refused delivery is final within the test; a long answer timeout, since the
+			// trigger answers when the workflow has finished, which a busy machine can take a while to do.
 			config.webhooks = options.webhookRetries ?? { maxAttempts: 3, backoffMs: 200, timeoutMs: 60_000 };
 			options.configureSandbox?.(config);
 		},
@@ -193,9 +154,24 @@ export async function startQueueE2eStack(options: QueueE2eStackOptions = {}): Pr
 	const stop = stack.stop;
 	stack.stop = async () => {
 		await stop();
-		rmSync(dataDir, { recursive: true, force: true });
+		rmSync(folder, { recursive: true, force: true });
 	};
 	return stack;
+}
+
+/** One n8n process (SQLite) and the sandbox, for one test file. */
+export async function startE2eStack(options: E2eStackOptions = {}): Promise<Stack> {
+	const userFolder = mkdtempSync(join(tmpdir(), 'catalystpay-e2e-n8n-'));
+	return await startTestStack(options, { userFolder, n8nPort: await freePortPair() }, userFolder);
+}
+
+/**
+ * n8n in queue mode (PostgreSQL, Redis, nginx, n8n main + 2 webhook processes + worker) and the
+ * sandbox, for one test file.
+ */
+export async function startQueueE2eStack(options: QueueE2eStackOptions = {}): Promise<QueueStack> {
+	const dataDir = mkdtempSync(join(tmpdir(), 'catalystpay-e2e-queue-'));
+	return await startTestStack(options, { dataDir, queue: true, proxyBalance: options.proxyBalance ?? 'signature' }, dataDir);
 }
 
 export interface Execution {
@@ -298,4 +274,21 @@ export async function countExecutions(stack: Stack | QueueStack, workflowId: str
 		cursor = page.nextCursor ?? undefined;
 	} while (cursor);
 	return count;
+}
+
+/** Runs one setup step, recording how long it took under `name` in `timings`. */
+export async function timed<T>(timings: Record<string, number>, name: string, step: () => Promise<T>): Promise<T> {
+	const t0 = Date.now();
+	try {
+		return await step();
+	} finally {
+		timings[name] = Date.now() - t0;
+	}
+}
+
+/** The line a test file prints when it ends: which n8n it ran, and how long the stack and the file's own steps took. */
+export function reportRun(label: string, stack: Pick<Stack, 'runtime' | 'timings'> | undefined, timings: Record<string, number> = {}, more = ''): void {
+	process.stderr.write(
+		`[${label}] n8n ${stack?.runtime.n8nVersion} on Node ${stack?.runtime.nodeVersion}; stack ${JSON.stringify(stack?.timings)}; ${JSON.stringify(timings)} (ms)${more}\n`,
+	);
 }

@@ -4,18 +4,12 @@
  * Executions overlap in a worker; n8n saves each one's static data whole when it finishes, so the
  * last to finish must hold every delivery the process recorded, whatever order they finish in.
  */
-import { Workflow, type IDataObject, type INode, type INodeTypes } from 'n8n-workflow';
+import { Workflow, type IDataObject, type INodeTypes } from 'n8n-workflow';
 
 import { claim, commit, deliveryKey, legacyDeliveryKey } from '../../nodes/CatalystPayTrigger/deliveryMemory';
+import { aNode } from '../helpers/nodes';
 
-const node: INode = {
-	id: 'a0000000-0000-4000-8000-00000000cafe',
-	name: 'CatalystPay webhook',
-	type: 'n8n-nodes-catalystpay.catalystPayTrigger',
-	typeVersion: 1,
-	position: [0, 0],
-	parameters: {},
-};
+const node = aNode('n8n-nodes-catalystpay.catalystPayTrigger', 'CatalystPay webhook', 'a0000000-0000-4000-8000-00000000cafe');
 const nodeTypes = { getByName: () => undefined, getByNameAndVersion: () => undefined, getKnownTypes: () => ({}) } as unknown as INodeTypes;
 const WINDOW = 24 * 60 * 60 * 1000;
 

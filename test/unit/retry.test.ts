@@ -5,21 +5,14 @@
  * fault run. The jitter's source is injected, so every delay is an exact number and no test waits on
  * the clock; the only real sleeps are zero-length or cut short by an AbortSignal.
  */
-import type { INode } from 'n8n-workflow';
 
 import type { ApiFailure } from '../../lib/transport/apiError';
 import { CatalystPayApiError } from '../../lib/transport/apiError';
 import type { CatalystPayContext } from '../../lib/transport/request';
 import { DEFAULT_RETRY, isRetryable, retryDelayMs, withRetries, type RetryPolicy } from '../../lib/transport/retry';
+import { aNode } from '../helpers/nodes';
 
-const node: INode = {
-	id: 'b0000000-0000-4000-8000-00000000beef',
-	name: 'CatalystPay',
-	type: 'n8n-nodes-catalystpay.catalystPay',
-	typeVersion: 1,
-	position: [0, 0],
-	parameters: {},
-};
+const node = aNode('n8n-nodes-catalystpay.catalystPay', 'CatalystPay', 'b0000000-0000-4000-8000-00000000beef');
 // apiError only asks its context for the node; the rest of n8n's context is not used on this path.
 const context = { getNode: () => node } as unknown as CatalystPayContext;
 
