@@ -174,8 +174,7 @@ export async function startSandbox(config: SandboxConfig, log: (line: string) =>
 			if ('errors' in checked) return respond(400, checked.errors);
 			const session = newSession(checked.campaign, checked.lead, checked.extra, publicUrl);
 			stats.creates++;
-			store.sessions.set(session.session_token, session);
-			store.changed();
+			store.save({ sessions: [session] });
 			return respond(201, {
 				session_token: session.session_token,
 				status: session.status,
@@ -250,7 +249,9 @@ export async function startSandbox(config: SandboxConfig, log: (line: string) =>
 			};
 			const delivery = webhooks.prepareForSession(paid ? 'payment_session.completed' : 'payment_session.failed', { ...session, ...changes }, campaign);
 			Object.assign(session, changes);
-			store.changed();
+			// One journal line for both, written before the customer's answer: a kill can never leave a
+			// paid session without the webhook that announces it.
+			store.save({ sessions: [session], deliveries: delivery ? [delivery] : [] });
 			if (delivery) webhooks.dispatch(delivery);
 			const target = paid
 				? campaign.successRedirectUrl || `${publicUrl}/done/success`
@@ -362,7 +363,7 @@ export async function startSandbox(config: SandboxConfig, log: (line: string) =>
 				server.closeAllConnections();
 			});
 			await webhooks.close();
-			store.flush();
+			store.compact();
 		},
 	};
 }

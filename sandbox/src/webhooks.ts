@@ -61,9 +61,11 @@ export class WebhookSender {
 	}
 
 
-	/** Signs and queues one event; returns at once with the delivery, which goes out in the background. */
+	/** Signs, records and queues one event; returns at once with the delivery, which goes out in the background. */
 	send(event: string, url: string, payload: unknown, sessionToken: string | null): Delivery {
-		return this.enqueue(this.prepare(event, url, payload, sessionToken));
+		const delivery = this.prepare(event, url, payload, sessionToken);
+		this.store.save({ deliveries: [delivery] });
+		return this.start(delivery);
 	}
 
 	/** A signed delivery, not yet queued: whatever can fail in making it fails before anything changes. */
@@ -91,16 +93,16 @@ export class WebhookSender {
 		return this.prepare(event, campaign.webhook.url, webhookPayload(session, campaign.webhook.fields), session.session_token);
 	}
 
-	/** Queues a prepared delivery. */
+	/** Queues a prepared delivery that the caller has recorded, together with the change it announces. */
 	dispatch(delivery: Delivery): Delivery {
-		return this.enqueue(delivery);
+		return this.start(delivery);
 	}
 
 	/** The same bytes and signature again, as a new delivery in the log. */
 	resend(id: string, url?: string): Delivery | null {
 		const original = this.store.deliveries.get(id);
 		if (!original) return null;
-		return this.enqueue({
+		const copy: Delivery = {
 			...original,
 			id: deliveryId(),
 			url: url ?? original.url,
@@ -108,12 +110,12 @@ export class WebhookSender {
 			attempts: [],
 			created_at: new Date().toISOString(),
 			resend_of: original.id,
-		});
+		};
+		this.store.save({ deliveries: [copy] });
+		return this.start(copy);
 	}
 
-	private enqueue(delivery: Delivery): Delivery {
-		this.store.deliveries.set(delivery.id, delivery);
-		this.store.changed();
+	private start(delivery: Delivery): Delivery {
 		const work = this.deliver(delivery).finally(() => this.inFlight.delete(work));
 		this.inFlight.add(work);
 		return delivery;
@@ -152,10 +154,10 @@ export class WebhookSender {
 			this.log(`webhook ${delivery.event} -> ${delivery.url}: ${status ?? error} (attempt ${attempt}/${maxAttempts}, ${delivery.id})`);
 			if (delivered || attempt === maxAttempts) {
 				delivery.state = delivered ? 'delivered' : 'failed';
-				this.store.changed();
+				this.store.save({ deliveries: [delivery] });
 				return;
 			}
-			this.store.changed();
+			this.store.save({ deliveries: [delivery] });
 			// Exponential backoff with jitter, so many failing deliveries do not retry in lockstep.
 			const wait = backoffMs * 2 ** (attempt - 1);
 			try {

@@ -4,15 +4,15 @@
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { verifySignature } from '../../lib/signature';
-import { defaultConfig, startSandbox } from '../../sandbox/src';
-import { eventually, payOnHostedPage } from '../helpers/sandbox';
+import { defaultConfig, type Sandbox, startSandbox } from '../../sandbox/src';
+import { createSessionViaApi, eventually, payOnHostedPage } from '../helpers/sandbox';
 
 const CLI = join(__dirname, '..', '..', 'sandbox', 'dist', 'cli.js');
 
@@ -45,8 +45,17 @@ async function runCli(args: string[]): Promise<{ code: number | null; output: st
 	return { code, output };
 }
 
+/** A loopback port nothing listens on (the system picked it, then it was closed). */
+async function freePort(): Promise<number> {
+	const server = createServer();
+	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+	const { port } = server.address() as AddressInfo;
+	await new Promise<void>((resolve) => server.close(() => resolve()));
+	return port;
+}
+
 /** A receiver that records what arrives and answers 200. */
-async function receiver() {
+async function receiver(port = 0) {
 	const received: Array<{ headers: Record<string, string | string[] | undefined>; body: Buffer }> = [];
 	const server = createServer((req, res) => {
 		const chunks: Buffer[] = [];
@@ -56,7 +65,7 @@ async function receiver() {
 			res.end('ok');
 		});
 	});
-	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+	await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
 	const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
 	return { url, received, close: async () => await new Promise<void>((resolve) => server.close(() => resolve())) };
 }
@@ -155,6 +164,63 @@ test('--data-dir keeps sessions and deliveries across a restart', async () => {
 	} finally {
 		await second.close();
 		await target.close();
+	}
+});
+
+test('--data-dir: a payment the sandbox acknowledged survives a kill -9, and its webhook still goes out', async () => {
+	const dataDir = mkdtempSync(join(tmpdir(), 'sandbox-kill-'));
+	// Nothing listens at first, so every delivery is still pending when the sandbox is killed.
+	const port = await freePort();
+	const nowhere = `http://127.0.0.1:${port}/hook`;
+	const first = await startCli(['--port', '0', '--data-dir', dataDir, '--webhook-url', nowhere, '--webhook-backoff', '60000']);
+	const asSandbox = { url: first.url, config: defaultConfig() } as unknown as Sandbox;
+	const paid: string[] = [];
+	for (let i = 0; i < 12; i++) {
+		const { session_token: token } = await createSessionViaApi(asSandbox);
+		const answer = await payOnHostedPage(asSandbox, token, i % 3 === 0 ? 'DE62370400440532013001' : 'DE89370400440532013000');
+		expect(answer.status).toBe(303);
+		paid.push(token);
+	}
+	// kill -9 right after the last acknowledgement: no graceful close, no snapshot.
+	const killed = new Promise((resolve) => first.child.once('exit', resolve));
+	first.child.kill('SIGKILL');
+	await killed;
+
+	// Now the receiver is there, at the URL the deliveries were made for.
+	const target = await receiver(port);
+	const second = await startCli(['--port', '0', '--data-dir', dataDir, '--webhook-backoff', '10']);
+	try {
+		for (const [i, token] of paid.entries()) {
+			const session = (await (await fetch(`${second.url}/api/v1/payment-sessions/${token}/`)).json()) as { status: string };
+			expect(session.status).toBe(i % 3 === 0 ? 'FAILED' : 'COMPLETED');
+		}
+		// Each acknowledged payment's webhook, signed, reaches the receiver once after the restart.
+		await eventually(() => target.received.length >= paid.length, 30_000);
+		const tokens = target.received.map(({ headers, body }) => {
+			expect(verifySignature(body, String(headers['x-catalystpay-signature']), defaultConfig().signingSecret)).toBe(true);
+			return (JSON.parse(body.toString('utf8')) as { session_token: string }).session_token;
+		});
+		expect(tokens.sort()).toEqual([...paid].sort());
+	} finally {
+		await stop(second.child);
+		await target.close();
+	}
+});
+
+test('--data-dir: a journal line cut short by a kill is skipped, everything before it kept', async () => {
+	const dataDir = mkdtempSync(join(tmpdir(), 'sandbox-torn-'));
+	const config = () => ({ ...defaultConfig(), port: 0, dataDir, webhooks: { maxAttempts: 1, backoffMs: 10, timeoutMs: 5_000 } });
+	const first = await startSandbox(config());
+	const { session_token: token } = await createSessionViaApi(first);
+	// Not closed: close() would fold the journal into the snapshot. A torn line as a kill mid-write leaves it.
+	appendFileSync(join(dataDir, 'sandbox-journal.jsonl'), '{"sessions":[{"session_token":"ps_torn","sta');
+	const second = await startSandbox(config());
+	try {
+		expect(second.store.sessions.has(token)).toBe(true);
+		expect(second.store.sessions.has('ps_torn')).toBe(false);
+	} finally {
+		await second.close();
+		await first.close();
 	}
 });
 
