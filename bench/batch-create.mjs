@@ -72,17 +72,17 @@
  * when the benchmark could not run or the CatalystPay node lost an item.
  */
 import { spawn } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import v8 from 'node:v8';
-import { runInNewContext } from 'node:vm';
 
 import { arg, sleep } from './common.mjs';
 import { addWorkflow, publicApi } from './n8n-webhooks.mjs';
+import { itemBytes } from './batch-create/itemBytes.mjs';
+import { N8nMemory, nextExecution } from './batch-create/n8nProcess.mjs';
+import { CAMPAIGN_ID, catalystPayCreate, httpRequestCreate, workflow } from './batch-create/workflows.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(HERE, '..');
@@ -108,235 +108,7 @@ const SETTLE_MS = 8000;
 const EXPRESSION_ENGINE = textArg('expression-engine');
 const MEMORY_CONCURRENCY = Math.max(...CONCURRENCY);
 const FLOOR_REQUESTS = Math.min(ITEMS[0], 1000);
-const CAMPAIGN_ID = 'a1b2c3d4-e5f6-7890-abcd-ef1234567890';
 const MB = 1024 * 1024;
-const CLOCK_TICKS = 100; // USER_HZ, the unit of /proc/<pid>/stat's CPU times on Linux
-
-// ------------------------------------------------------------------------------------------------
-// The workflows
-// ------------------------------------------------------------------------------------------------
-
-/** The lead every contender sends, but for the email, which comes from the item. */
-const LEAD = { first_name: 'Jürgen', last_name: 'Müller', country: 'DE', address: 'Musterstraße 42', city: 'Köln', postal_code: '50667' };
-
-function workflow(name, createNode) {
-	const webhookId = randomUUID();
-	const path = `bench-batch-${webhookId.slice(0, 8)}`;
-	const nodes = [
-		{
-			id: randomUUID(),
-			name: 'Webhook',
-			type: 'n8n-nodes-base.webhook',
-			typeVersion: 2,
-			position: [0, 0],
-			webhookId,
-			parameters: { httpMethod: 'POST', path, responseMode: 'onReceived', options: {} },
-		},
-		{
-			id: randomUUID(),
-			name: 'Split Out',
-			type: 'n8n-nodes-base.splitOut',
-			typeVersion: 1,
-			position: [220, 0],
-			parameters: { fieldToSplitOut: 'body.leads', include: 'noOtherFields', options: {} },
-		},
-		{ id: randomUUID(), name: 'Create', position: [440, 0], ...createNode },
-	];
-	const connections = {
-		Webhook: { main: [[{ node: 'Split Out', type: 'main', index: 0 }]] },
-		'Split Out': { main: [[{ node: 'Create', type: 'main', index: 0 }]] },
-	};
-	return { name, path: `/webhook/${path}`, nodes, connections };
-}
-
-function catalystPayCreate(concurrency, credential, email = '={{ $json.email }}') {
-	return {
-		type: 'n8n-nodes-catalystpay.catalystPay',
-		typeVersion: 1,
-		onError: 'continueRegularOutput',
-		credentials: { catalystPayApi: credential },
-		parameters: {
-			resource: 'paymentSession',
-			operation: 'create',
-			campaignId: CAMPAIGN_ID,
-			firstName: LEAD.first_name,
-			lastName: LEAD.last_name,
-			email,
-			country: LEAD.country,
-			address: LEAD.address,
-			city: LEAD.city,
-			postalCode: LEAD.postal_code,
-			options: { concurrency },
-		},
-	};
-}
-
-function httpRequestCreate(concurrency, intervalMs, sandboxUrl, credential) {
-	// As a user writes it in the editor: a JSON template with the item's email put in by an expression.
-	const body = JSON.stringify({ campaign_id: CAMPAIGN_ID, lead: { ...LEAD, email: '@@EMAIL@@' } }, null, 2).replace('"@@EMAIL@@"', '"{{ $json.email }}"');
-	return {
-		type: 'n8n-nodes-base.httpRequest',
-		typeVersion: 4.5,
-		onError: 'continueRegularOutput',
-		credentials: { httpBearerAuth: credential },
-		parameters: {
-			method: 'POST',
-			url: `${sandboxUrl}/api/v1/payment-sessions/`,
-			authentication: 'genericCredentialType',
-			genericAuthType: 'httpBearerAuth',
-			sendBody: true,
-			specifyBody: 'json',
-			jsonBody: `=${body}`,
-			options: { batching: { batch: { batchSize: concurrency, batchInterval: intervalMs } } },
-		},
-	};
-}
-
-// ------------------------------------------------------------------------------------------------
-// n8n
-// ------------------------------------------------------------------------------------------------
-
-/**
- * The newest finished execution of the workflow that is not in `seen`. Each question costs n8n CPU
- * (an API key check, a database query) while it runs the node, so until `busy()` says the node
- * is still sending, n8n is asked only every 2 s.
- */
-async function nextExecution(stack, workflowId, seen, timeoutMs, busy = () => false) {
-	const deadline = Date.now() + timeoutMs;
-	let lastError;
-	for (let asked = 0; ; asked++) {
-		if (busy() && asked % 20 !== 0) {
-			await sleep(100);
-			continue;
-		}
-		try {
-			const page = await publicApi(stack, 'GET', `/executions?${new URLSearchParams({ workflowId, limit: '5', includeData: 'false' })}`);
-			const fresh = page.data.find((execution) => !seen.has(String(execution.id)));
-			if (fresh && fresh.stoppedAt && fresh.status !== 'running' && fresh.status !== 'new') {
-				seen.add(String(fresh.id));
-				return fresh;
-			}
-		} catch (error) {
-			// n8n's API can fail while SQLite is busy saving a large execution: asked again.
-			lastError = error;
-		}
-		if (Date.now() > deadline) {
-			throw new Error(`no finished execution of workflow ${workflowId} within ${timeoutMs / 1000} s${lastError ? ` (last API error: ${lastError.message})` : ''}`);
-		}
-		await sleep(100);
-	}
-}
-
-/** The n8n process's memory: the sampler's report (SIGUSR2) and the kernel's high-water mark. */
-class N8nMemory {
-	constructor(pid, file) {
-		this.pid = pid;
-		this.file = file;
-		this.seq = 0;
-	}
-
-	/** CPU seconds the n8n process (all its threads) has used so far, from /proc/<pid>/stat. */
-	cpuSeconds() {
-		const stat = readFileSync(`/proc/${this.pid}/stat`, 'utf8');
-		const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-		return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
-	}
-
-	status() {
-		const text = readFileSync(`/proc/${this.pid}/status`, 'utf8');
-		const kb = (field) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? NaN) * 1024;
-		return { hwm: kb('VmHWM'), rss: kb('VmRSS') };
-	}
-
-	/** Sends the sampler a command (see memory-sampler.cjs) and returns its answer. */
-	async signal(command) {
-		writeFileSync(`${this.file}.cmd`, command);
-		const expected = ++this.seq;
-		process.kill(this.pid, 'SIGUSR2');
-		for (let i = 0; i < 400; i++) {
-			if (existsSync(this.file)) {
-				const report = JSON.parse(readFileSync(this.file, 'utf8'));
-				if (report.seq >= expected) {
-					this.seq = report.seq;
-					return report;
-				}
-			}
-			await sleep(25);
-		}
-		throw new Error('the memory sampler in n8n did not answer');
-	}
-
-	/** Starts a measured period: a full collection, then the kernel's RSS high-water mark reset. */
-	async start() {
-		const report = await this.signal('period');
-		writeFileSync(`/proc/${this.pid}/clear_refs`, '5');
-		return { heapStart: report.heapAfterGc };
-	}
-
-	/** What is live now (after a full collection), above the period's start. */
-	async liveNow(start) {
-		const report = await this.signal('measure');
-		return report.heapAfterGc - start.heapStart;
-	}
-
-	async end(start) {
-		const { hwm } = this.status();
-		const report = await this.signal('period');
-		return {
-			peakRss: hwm,
-			peakHeap: report.peakHeapUsed,
-			heapGrowth: report.peakHeapUsed - start.heapStart,
-			kept: report.heapAfterGc - start.heapStart,
-			heapStart: start.heapStart,
-		};
-	}
-}
-
-// ------------------------------------------------------------------------------------------------
-// What the items themselves take
-// ------------------------------------------------------------------------------------------------
-
-/**
- * Bytes of heap per item for what n8n holds of each item by design, built here as n8n builds it and
- * measured between full collections: a lead as JSON.parse makes it from the webhook's body, the
- * Split Out item for it ({ json: { ...lead }, pairedItem }, the email string shared), the item n8n
- * hands the next node as its input (a new { json, pairedItem: { item, input } } around the same
- * json: a heap snapshot of n8n shows one per item), and a created session's output item ({ json: the
- * parsed answer, pairedItem }).
- */
-function itemBytes(count = 20000) {
-	v8.setFlagsFromString('--expose-gc');
-	const gc = runInNewContext('gc');
-	const measure = (make) => {
-		gc();
-		const before = process.memoryUsage().heapUsed;
-		const held = make();
-		gc();
-		const bytes = (process.memoryUsage().heapUsed - before) / count;
-		if (held.length !== count) throw new Error('unreachable');
-		return Math.round(bytes);
-	};
-	const emails = JSON.parse(JSON.stringify(Array.from({ length: count }, (_, i) => `r12-m4x9k2p1-${i}@example.com`)));
-	const leads = [];
-	const lead = measure(() => {
-		for (let i = 0; i < count; i++) leads.push(JSON.parse(`{"email":"r12-m4x9k2p1-${i}@example.com"}`));
-		return leads;
-	});
-	const splitItems = [];
-	const splitItem = measure(() => {
-		leads.forEach((element, i) => splitItems.push({ json: { ...element }, pairedItem: { item: i } }));
-		return splitItems;
-	});
-	const nodeInput = measure(() => splitItems.map((item, i) => ({ json: item.json, pairedItem: { item: i, input: 0 } })));
-	const session = measure(() =>
-		emails.map((_, i) => {
-			const token = `ps_${(i * 2654435761).toString(36).padStart(30, '0').slice(-30)}`;
-			const body = `{"session_token":"${token}","status":"PENDING","payment_url":"http://127.0.0.1:40000/s/${token}"}`;
-			return { json: JSON.parse(body), pairedItem: { item: i } };
-		}),
-	);
-	return { lead, splitItem, nodeInput, session };
-}
 
 // ------------------------------------------------------------------------------------------------
 // The ideal's CPU per request
