@@ -1,6 +1,6 @@
-// What the webhook benchmarks in a real n8n share: the deliveries, the workflows under test, and the
-// load and its accounting (answers, and the executions n8n saved for them, through its public API).
-import { randomBytes, randomUUID } from 'node:crypto';
+// What the webhook benchmarks in a real n8n share: the n8n stack, the load and its accounting
+// (answers, and the executions n8n saved for them, through its public API); with the deliveries
+// (webhooks/deliveries.mjs) and the workflows under test (webhooks/workflows.mjs).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
@@ -11,205 +11,14 @@ import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
 
 import { percentile, sleep } from './common.mjs';
+import { CAMPAIGN_ID, UMLAUT_NAMES } from './webhooks/deliveries.mjs';
+
+export * from './webhooks/deliveries.mjs';
+export * from './webhooks/workflows.mjs';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
-const { sign } = require(join(ROOT, 'dist', 'index.js'));
 const { startStack } = require(join(ROOT, 'scripts', 'n8n-stack.cjs'));
-
-export const CAMPAIGN_ID = 'a1b2c3d4-e5f6-7890-abcd-ef1234567890';
-const CREDENTIAL = { catalystPayApi: { id: 'catalystpaySandbox01', name: 'CatalystPay Sandbox' } };
-
-// ------------------------------------------------------------------------------------------------
-// Deliveries
-// ------------------------------------------------------------------------------------------------
-
-const asciiEscaped = (s) => JSON.stringify(s).replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-
-/** json.dumps(obj) with Python's defaults (", " and ": ", \u escapes), for flat objects of strings and numbers. */
-export function pythonDumps(object) {
-	return `{${Object.entries(object)
-		.map(([key, value]) => `${asciiEscaped(key)}: ${typeof value === 'string' ? asciiEscaped(value) : JSON.stringify(value)}`)
-		.join(', ')}}`;
-}
-
-/** The canonical form CatalystPay signs (sorted keys, compact), for flat objects of strings and numbers. */
-export function canonicalDumps(object) {
-	return `{${Object.keys(object)
-		.sort()
-		.map((key) => `${asciiEscaped(key)}:${typeof object[key] === 'string' ? asciiEscaped(object[key]) : JSON.stringify(object[key])}`)
-		.join(',')}}`;
-}
-
-export const UMLAUT_NAMES = [
-	['Jürgen', 'Müller'],
-	['Zoë', 'Lefèvre'],
-	['Ólafur', 'Þórsson'],
-	['Renée', 'Dvořák'],
-];
-export const ASCII_NAMES = [
-	['Max', 'Mustermann'],
-	['Erika', 'Musterfrau'],
-	['John', 'Smith'],
-	['Ada', 'Lovelace'],
-];
-
-const sessionToken = () => `ps_${randomBytes(20).toString('hex').slice(0, 30)}`;
-
-/** A payment_session.completed payload as a webhook profile maps it: distinct per n, about 350 bytes. */
-export function payload(n, { names = UMLAUT_NAMES, session } = {}) {
-	const [first, last] = names[n % names.length];
-	return {
-		session_token: session?.token ?? sessionToken(),
-		status: 'COMPLETED',
-		order_number: session?.orderNumber ?? `ORD-${randomBytes(4).toString('hex')}`,
-		amount: '29.99',
-		currency: 'EUR',
-		email: session?.email ?? `lead-${n}-${randomBytes(3).toString('hex')}@example.com`,
-		first_name: first,
-		last_name: last,
-		customer_name: `${first} ${last}`,
-		country: 'DE',
-		campaign_id: CAMPAIGN_ID,
-		completed_at: new Date(Date.UTC(2026, 10, 24, 12, 0, n % 60)).toISOString(),
-	};
-}
-
-/** A delivery as CatalystPay sends it: the body, its headers, and a signature made with `secret`. */
-export function delivery(body, secret) {
-	return {
-		body,
-		headers: {
-			'content-type': 'application/json',
-			'user-agent': 'CatalystPay-Webhooks/1.0',
-			'x-catalystpay-event': 'payment_session.completed',
-			'x-catalystpay-signature': sign(body, secret),
-			'x-catalystpay-delivery': `dlv_${randomBytes(12).toString('hex')}`,
-		},
-	};
-}
-
-// ------------------------------------------------------------------------------------------------
-// The workflows
-// ------------------------------------------------------------------------------------------------
-
-const node = (name, type, typeVersion, x, parameters, extra = {}) => ({ id: randomUUID(), name, type, typeVersion, position: [x, 0], parameters, ...extra });
-const NO_OP = (x) => node('No Operation', 'n8n-nodes-base.noOp', 1, x, {});
-const to = (target) => ({ main: [[{ node: target, type: 'main', index: 0 }]] });
-
-/**
- * The CatalystPay Trigger -> No Operation, at version 1.1 unless told otherwise (the figures before
- * version 2 were taken there); `parameters` adds version 2's, such as `respond`.
- */
-export function catalystPayTrigger(name, confirmSessionStatus, typeVersion = 1.1, options = {}, parameters = {}) {
-	const webhookId = randomUUID();
-	return {
-		name,
-		path: `/webhook/${webhookId}/webhook`,
-		nodes: [
-			node('CatalystPay Trigger', 'n8n-nodes-catalystpay.catalystPayTrigger', typeVersion, 0, {
-				events: ['payment_session.completed'],
-				otherEvents: '',
-				confirmSessionStatus,
-				options,
-				...parameters,
-			}, { webhookId, credentials: CREDENTIAL }),
-			NO_OP(240),
-		],
-		connections: { 'CatalystPay Trigger': to('No Operation') },
-	};
-}
-
-function webhookNode(typeVersion, options = {}) {
-	const webhookId = randomUUID();
-	const path = `bench-v${typeVersion}-${webhookId.slice(0, 8)}`;
-	return {
-		path: `/webhook/${path}`,
-		node: node('Webhook', 'n8n-nodes-base.webhook', typeVersion, 0, { httpMethod: 'POST', path, responseMode: 'onReceived', options }, { webhookId }),
-	};
-}
-
-/** The Webhook node's version a user drops into a workflow today (n8n 2.41.1). */
-export const WEBHOOK_VERSION = 2.1;
-
-/** n8n's Webhook node (POST, answers at once) -> No Operation: no verification at all. */
-export function plainWebhook(name, typeVersion = WEBHOOK_VERSION) {
-	const { path, node: webhook } = webhookNode(typeVersion);
-	return { name, path, nodes: [webhook, NO_OP(240)], connections: { Webhook: to('No Operation') } };
-}
-
-/** An IF (v2) that passes an item when `left` equals `right`; what a user puts after the signature check. */
-function signatureIf(x, left, right) {
-	return node('Signature OK?', 'n8n-nodes-base.if', 2.3, x, {
-		conditions: {
-			options: { caseSensitive: true, leftValue: '', typeValidation: 'strict', version: 2 },
-			conditions: [{ id: randomUUID(), leftValue: left, rightValue: right, operator: { type: 'string', operation: 'equals' } }],
-			combinator: 'and',
-		},
-		options: {},
-	});
-}
-
-/**
- * Do it yourself, no code: Webhook (raw body on) -> Crypto v2 HMAC-SHA256 of the raw body with the
- * signing secret in a Crypto credential -> IF it equals the header -> No Operation. It accepts a
- * delivery only when the body on the wire is already the canonical form byte for byte (real
- * CatalystPay bodies are not). `credential` is what addCryptoCredential returned.
- */
-export function diyCrypto(name, credential) {
-	const { path, node: webhook } = webhookNode(WEBHOOK_VERSION, { rawBody: true });
-	return {
-		name,
-		path,
-		nodes: [
-			webhook,
-			node(
-				'Crypto',
-				'n8n-nodes-base.crypto',
-				2,
-				240,
-				{ action: 'hmac', type: 'SHA256', binaryData: true, binaryPropertyName: 'data', dataPropertyName: 'expected', encoding: 'hex' },
-				{ credentials: { crypto: credential } },
-			),
-			signatureIf(480, '={{ $json.expected }}', "={{ $json.headers['x-catalystpay-signature'] }}"),
-			NO_OP(720),
-		],
-		connections: { Webhook: to('Crypto'), Crypto: to('Signature OK?'), 'Signature OK?': to('No Operation') },
-	};
-}
-
-/**
- * Do it yourself in code: Webhook -> Code node running the integration guide's JavaScript sample
- * (sort keys, JSON.stringify, HMAC) -> IF valid -> No Operation. The Code node needs n8n's
- * NODE_FUNCTION_ALLOW_BUILTIN=crypto, as a user doing this sets.
- */
-export function diyCode(name, secret) {
-	const { path, node: webhook } = webhookNode(WEBHOOK_VERSION);
-	const code = [
-		"const crypto = require('crypto');",
-		'function sortKeys(obj) {',
-		"  if (typeof obj !== 'object' || obj === null) return obj;",
-		'  if (Array.isArray(obj)) return obj.map(sortKeys);',
-		'  return Object.keys(obj).sort().reduce((acc, key) => { acc[key] = sortKeys(obj[key]); return acc; }, {});',
-		'}',
-		'const canonical = JSON.stringify(sortKeys($json.body));',
-		`const expected = crypto.createHmac('sha256', ${JSON.stringify(secret)}).update(canonical).digest('hex');`,
-		"const signature = String($json.headers['x-catalystpay-signature'] ?? '');",
-		'const valid = signature.length === expected.length && crypto.timingSafeEqual(Buffer.from(expected), Buffer.from(signature));',
-		'return { json: { ...$json, valid: String(valid) } };',
-	].join('\n');
-	return {
-		name,
-		path,
-		nodes: [
-			webhook,
-			node('Code', 'n8n-nodes-base.code', 2, 240, { mode: 'runOnceForEachItem', jsCode: code }),
-			signatureIf(480, '={{ $json.valid }}', 'true'),
-			NO_OP(720),
-		],
-		connections: { Webhook: to('Code'), Code: to('Signature OK?'), 'Signature OK?': to('No Operation') },
-	};
-}
 
 // ------------------------------------------------------------------------------------------------
 // n8n
