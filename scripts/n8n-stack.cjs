@@ -225,7 +225,7 @@ async function startStack(options = {}) {
 
 		// 4. Credentials and workflows into n8n's database, published, before any n8n process starts.
 		t = Date.now();
-		importIntoN8n(
+		await importIntoN8n(
 			runtime,
 			envFor('main'),
 			{

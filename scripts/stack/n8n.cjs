@@ -4,7 +4,7 @@
  * package installed as a user installs it, credentials and workflows imported and published, and the
  * owner account with an API key.
  */
-const { spawnSync } = require('node:child_process');
+const { execFile, spawnSync } = require('node:child_process');
 const crypto = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
@@ -67,23 +67,32 @@ function findNode(workflows, type) {
 	return undefined;
 }
 
-/** Runs one n8n CLI command (import, publish) to completion. */
+/**
+ * Runs one n8n CLI command (import, publish) to completion, without blocking the event loop: Ctrl-C
+ * in `npm run dev` is handled at once, not after the command.
+ */
 function runN8nCli(runtime, env, args, log) {
 	const t0 = Date.now();
-	const res = spawnSync(runtime.nodeBin, [runtime.n8nBin, ...args], {
-		cwd: ROOT,
-		env,
-		encoding: 'utf8',
-		stdio: ['ignore', 'pipe', 'pipe'],
-		timeout: 180000,
+	return new Promise((resolve, reject) => {
+		const child = execFile(runtime.nodeBin, [runtime.n8nBin, ...args], { cwd: ROOT, env, encoding: 'utf8', timeout: 180000, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
+			cliChildren.delete(child);
+			const output = `${stdout ?? ''}${stderr ?? ''}`;
+			if (error) {
+				reject(new StackError(`n8n ${args.join(' ')} failed (${error.killed ? 'timed out' : (error.code ?? error.signal ?? error.message)}):\n${output}`));
+				return;
+			}
+			log(`n8n ${args.join(' ')}  (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+			resolve(output);
+		});
+		cliChildren.add(child);
 	});
-	const output = `${res.stdout ?? ''}${res.stderr ?? ''}`;
-	if (res.status !== 0) {
-		throw new StackError(`n8n ${args.join(' ')} failed (${res.error?.message ?? `exit ${res.status ?? res.signal}`}):\n${output}`);
-	}
-	log(`n8n ${args.join(' ')}  (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
-	return output;
 }
+
+/** n8n CLI commands still running: a caller that exits (Ctrl-C) ends them, rather than leave them importing. */
+const cliChildren = new Set();
+process.on('exit', () => {
+	for (const child of cliChildren) child.kill('SIGKILL');
+});
 
 /**
  * The environment n8n runs in: loopback only, SQLite in the throwaway user folder, nothing phoned
@@ -203,7 +212,7 @@ function sandboxCredential(sandboxConfig, sandbox) {
  * workflows but those whose ids are in `inactive` (n8n 1.x has no published versions: there they are
  * set active). The plain-text copy of the credentials is removed afterwards.
  */
-function importIntoN8n(runtime, env, { importDir, credentials, workflows, inactive = [] }, log) {
+async function importIntoN8n(runtime, env, { importDir, credentials, workflows, inactive = [] }, log) {
 	for (const { file, workflow } of workflows) {
 		// `n8n import:workflow` keeps the id as it is, but n8n saves a workflow's static data (the
 		// trigger's memory of deliveries) only for ids of at most 21 characters (isWorkflowIdValid).
@@ -211,23 +220,27 @@ function importIntoN8n(runtime, env, { importDir, credentials, workflows, inacti
 			throw new StackError(`${file}: the workflow id ${JSON.stringify(workflow.id)} must be 1 to 21 letters or digits, or n8n never saves its static data`);
 		}
 	}
-	fs.rmSync(importDir, { recursive: true, force: true });
+	// The plain-text credentials go, whatever happens: also when the caller exits mid-import (Ctrl-C).
+	const removeImport = () => fs.rmSync(importDir, { recursive: true, force: true });
+	removeImport();
+	process.on('exit', removeImport);
 	fs.mkdirSync(path.join(importDir, 'workflows'), { recursive: true });
 	try {
 		fs.writeFileSync(path.join(importDir, 'credentials.json'), JSON.stringify(credentials, null, 2));
 		for (const { file, workflow } of workflows) {
 			fs.writeFileSync(path.join(importDir, 'workflows', file), JSON.stringify(workflow, null, 2));
 		}
-		runN8nCli(runtime, env, ['import:credentials', `--input=${path.join(importDir, 'credentials.json')}`], log);
-		runN8nCli(runtime, env, ['import:workflow', '--separate', `--input=${path.join(importDir, 'workflows')}`], log);
+		await runN8nCli(runtime, env, ['import:credentials', `--input=${path.join(importDir, 'credentials.json')}`], log);
+		await runN8nCli(runtime, env, ['import:workflow', '--separate', `--input=${path.join(importDir, 'workflows')}`], log);
 		for (const { workflow } of workflows) {
 			if (inactive.includes(workflow.id)) continue;
 			const activate = n8nMajor(runtime) >= 2 ? ['publish:workflow', `--id=${workflow.id}`] : ['update:workflow', `--id=${workflow.id}`, '--active=true'];
-			runN8nCli(runtime, env, activate, log);
+			await runN8nCli(runtime, env, activate, log);
 		}
 	} finally {
 		// The imported secrets are in n8n's database (encrypted) now; no plain copy stays behind.
-		fs.rmSync(importDir, { recursive: true, force: true });
+		process.off('exit', removeImport);
+		removeImport();
 	}
 }
 
