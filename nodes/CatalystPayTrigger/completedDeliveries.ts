@@ -23,12 +23,18 @@
  * writer wins): the gate in the user's database is the layer for that, as the README says.
  */
 import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
+
+/** n8n's deduplication helpers, as the trigger uses them. */
+export type DeduplicationHelpers = Pick<IExecuteFunctions['helpers'], 'checkProcessedAndRecord' | 'removeProcessed'>;
 import { NodeOperationError, sleep } from 'n8n-workflow';
 
 /** How many succeeded deliveries n8n's store keeps per trigger node (oldest go first). */
 export const REMEMBERED_DELIVERIES = 5_000;
-/** Each delivery is kept under its deliveryId and, where CatalystPay vouched for it, its payment's completion. */
-const STORE_OPTIONS = { mode: 'entries', maxEntries: 2 * REMEMBERED_DELIVERIES } as const;
+/**
+ * Each delivery is kept under its deliveryId and, where CatalystPay vouched for it, its payment's
+ * completion; each of those as two names, its own and its seal (see storedAsDone).
+ */
+const STORE_OPTIONS = { mode: 'entries', maxEntries: 4 * REMEMBERED_DELIVERIES } as const;
 const MAX_CACHED_PER_SCOPE = 10_000;
 const MAX_SCOPES = 1_000;
 
@@ -102,8 +108,8 @@ class StoreTimeout extends Error {
 	}
 }
 
-/** The operation, or a StoreTimeout: a database that hangs must not hang every later delivery with it. */
-async function bounded<T>(operation: () => Promise<T>): Promise<T> {
+/** The operation's result, or a StoreTimeout: a database that hangs must not hang every later delivery with it. */
+async function bounded<T>(operation: Promise<T>): Promise<T> {
 	const stop = new AbortController();
 	let settled = false;
 	// Never rejects once the operation has settled (an n8n whose sleep() ignores the signal included).
@@ -114,19 +120,23 @@ async function bounded<T>(operation: () => Promise<T>): Promise<T> {
 		() => undefined,
 	);
 	try {
-		return (await Promise.race([operation(), timeout])) as T;
+		return (await Promise.race([operation, timeout])) as T;
 	} finally {
 		settled = true;
 		stop.abort();
 	}
 }
 
-/** Runs store operations of one scope one after another (n8n rewrites the whole row each time). */
+/**
+ * Runs store operations of one scope one after another (n8n rewrites the whole row each time). The
+ * next one starts when the previous one has really ended, not when its caller stopped waiting for
+ * it: an operation still running after its timeout would otherwise interleave with the next, and a
+ * copy could read a record half made.
+ */
 async function queued<T>(scope: string, operation: () => Promise<T>): Promise<T> {
 	const previous = storeQueue.get(scope) ?? Promise.resolve();
-	const run = async () => await bounded(operation);
-	const next = previous.then(run, run);
-	const settled = next.then(
+	const run = previous.then(operation, operation);
+	const settled = run.then(
 		() => undefined,
 		() => undefined,
 	);
@@ -134,21 +144,40 @@ async function queued<T>(scope: string, operation: () => Promise<T>): Promise<T>
 	void settled.then(() => {
 		if (storeQueue.get(scope) === settled) storeQueue.delete(scope);
 	});
-	return await next;
+	return await bounded(run);
 }
 
-/** Whether n8n's store holds any of the names as done. n8n's helper records what it checks, so misses are taken back. */
-async function storedAsDone(context: IExecuteFunctions, scope: string, names: string[]): Promise<boolean> {
+/** The second name a done delivery is recorded under. */
+const seal = (name: string) => `sealed:${name}`;
+
+/**
+ * Whether n8n's store holds any of the names as done. The store has no read: asking whether a name is
+ * recorded records it, and the check takes back what it recorded. A process killed between the two
+ * would leave a name recorded for a delivery that never ran, so a delivery is done only when two names
+ * are recorded, its own and its seal, written in one call when its execution succeeded (storeAsDone).
+ * The check asks for the seals first, for the names only where a seal was there, and takes back what
+ * asking recorded; a check cut short leaves one stray name, which alone makes nothing done.
+ */
+export async function storedAsDone(helpers: DeduplicationHelpers, scope: string, names: string[]): Promise<boolean> {
 	return await queued(scope, async () => {
-		const checked = await context.helpers.checkProcessedAndRecord(names, 'node', STORE_OPTIONS);
-		if (checked.new.length > 0) await context.helpers.removeProcessed(checked.new, 'node', STORE_OPTIONS);
-		return checked.processed.length > 0;
+		const seals = names.map(seal);
+		const sealsChecked = await helpers.checkProcessedAndRecord(seals, 'node', STORE_OPTIONS);
+		if (sealsChecked.new.length > 0) await helpers.removeProcessed(sealsChecked.new, 'node', STORE_OPTIONS);
+		const sealed = names.filter((name) => sealsChecked.processed.includes(seal(name)));
+		if (sealed.length === 0) return false;
+		const namesChecked = await helpers.checkProcessedAndRecord(sealed, 'node', STORE_OPTIONS);
+		if (namesChecked.processed.length > 0) return true;
+		// Seals without their names: strays of a check that was cut short. Both go.
+		const strays = namesChecked.new.map(String);
+		await helpers.removeProcessed([...strays, ...strays.map(seal)], 'node', STORE_OPTIONS);
+		return false;
 	});
 }
 
-async function storeAsDone(context: IExecuteFunctions, scope: string, names: string[]): Promise<void> {
+/** Records the names as done: each with its seal, in one write. */
+export async function storeAsDone(helpers: DeduplicationHelpers, scope: string, names: string[]): Promise<void> {
 	await queued(scope, async () => {
-		await context.helpers.checkProcessedAndRecord(names, 'node', STORE_OPTIONS);
+		await helpers.checkProcessedAndRecord([...names, ...names.map(seal)], 'node', STORE_OPTIONS);
 	});
 }
 
@@ -176,7 +205,7 @@ export async function admit(context: IExecuteFunctions, scope: string, key: stri
 	const mine = flight('running');
 	flights.set(key, mine);
 	try {
-		if (await storedAsDone(context, scope, names)) {
+		if (await storedAsDone(context.helpers, scope, names)) {
 			rememberDoneHere(scope, key);
 			endFlight(scope, key);
 			return 'done';
@@ -195,8 +224,9 @@ export async function admit(context: IExecuteFunctions, scope: string, key: stri
 export async function finish(context: IExecuteFunctions, scope: string, key: string, succeeded: boolean, alsoKnownAs: string[] = []): Promise<void> {
 	try {
 		if (succeeded) {
-			await storeAsDone(context, scope, [key, ...alsoKnownAs]);
+			// This process saw it succeed, whatever becomes of the durable record: a copy waiting here runs nothing.
 			for (const name of [key, ...alsoKnownAs]) rememberDoneHere(scope, name);
+			await storeAsDone(context.helpers, scope, [key, ...alsoKnownAs]);
 			addHint(scope, key);
 		}
 	} finally {
