@@ -81,6 +81,7 @@ import { fileURLToPath } from 'node:url';
 import { arg, sleep } from './common.mjs';
 import { addWorkflow, publicApi } from './n8n-webhooks.mjs';
 import { itemBytes } from './batch-create/itemBytes.mjs';
+import { LABEL, line, mb, s, verdict } from './batch-create/print.mjs';
 import { N8nMemory, nextExecution } from './batch-create/n8nProcess.mjs';
 import { CAMPAIGN_ID, catalystPayCreate, httpRequestCreate, workflow } from './batch-create/workflows.mjs';
 
@@ -108,7 +109,6 @@ const SETTLE_MS = 8000;
 const EXPRESSION_ENGINE = textArg('expression-engine');
 const MEMORY_CONCURRENCY = Math.max(...CONCURRENCY);
 const FLOOR_REQUESTS = Math.min(ITEMS[0], 1000);
-const MB = 1024 * 1024;
 
 // ------------------------------------------------------------------------------------------------
 // The ideal's CPU per request
@@ -190,29 +190,6 @@ async function runOnce(ctx, endpoint, items, measureLive = false) {
 		apiCreates: stats.creates - before.creates,
 		...memoryUse,
 	};
-}
-
-// ------------------------------------------------------------------------------------------------
-// Printing
-// ------------------------------------------------------------------------------------------------
-
-const s = (ms) => `${(ms / 1000).toFixed(2)} s`;
-const mb = (bytes) => `${(bytes / MB).toFixed(1)} MB`;
-const verdict = (ok, miss) => (ok ? 'MET' : `MISSED by ${miss}`);
-const LABEL = {
-	catalystpay: 'CatalystPay node',
-	http: 'HTTP Request, batch C, interval 0',
-	paced: 'HTTP Request, batch C, interval L',
-	fixed: 'CatalystPay node, no expression',
-};
-
-function line(key, r, ideal) {
-	const vsIdeal = ideal ? `${(r.ms / ideal).toFixed(3)}x ideal` : '';
-	return (
-		`    ${LABEL[key].padEnd(34)} ${s(r.ms).padStart(8)}  ${vsIdeal.padEnd(13)} ` +
-		`${r.created}/${r.items} created${r.failed ? `, ${r.failed} failed` : ''}${r.error ? ` (node error: ${r.error})` : ''}, ` +
-		`at most ${r.maxInFlight} in flight; n8n CPU ${r.cpuMsPerItem.toFixed(2)} ms/item; peak RSS ${mb(r.peakRss)}, peak heap ${mb(r.peakHeap)} (+${mb(r.heapGrowth)})`
-	);
 }
 
 // ------------------------------------------------------------------------------------------------
