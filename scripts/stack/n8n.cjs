@@ -4,12 +4,12 @@
  * package installed as a user installs it, credentials and workflows imported and published, and the
  * owner account with an API key.
  */
-const { execFile, spawnSync } = require('node:child_process');
+const { spawnSync } = require('node:child_process');
 const crypto = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
 
-const { StackError, http } = require('./processes.cjs');
+const { StackError, http, run } = require('./processes.cjs');
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const EXAMPLES_DIR = path.join(ROOT, 'examples');
@@ -67,32 +67,12 @@ function findNode(workflows, type) {
 	return undefined;
 }
 
-/**
- * Runs one n8n CLI command (import, publish) to completion, without blocking the event loop: Ctrl-C
- * in `npm run dev` is handled at once, not after the command.
- */
-function runN8nCli(runtime, env, args, log) {
+/** Runs one n8n CLI command (import, publish) to completion. */
+async function runN8nCli(runtime, env, args, log) {
 	const t0 = Date.now();
-	return new Promise((resolve, reject) => {
-		const child = execFile(runtime.nodeBin, [runtime.n8nBin, ...args], { cwd: ROOT, env, encoding: 'utf8', timeout: 180000, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
-			cliChildren.delete(child);
-			const output = `${stdout ?? ''}${stderr ?? ''}`;
-			if (error) {
-				reject(new StackError(`n8n ${args.join(' ')} failed (${error.killed ? 'timed out' : (error.code ?? error.signal ?? error.message)}):\n${output}`));
-				return;
-			}
-			log(`n8n ${args.join(' ')}  (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
-			resolve(output);
-		});
-		cliChildren.add(child);
-	});
+	await run(runtime.nodeBin, [runtime.n8nBin, ...args], { cwd: ROOT, env, timeout: 180000 });
+	log(`n8n ${args.join(' ')}  (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
 }
-
-/** n8n CLI commands still running: a caller that exits (Ctrl-C) ends them, rather than leave them importing. */
-const cliChildren = new Set();
-process.on('exit', () => {
-	for (const child of cliChildren) child.kill('SIGKILL');
-});
 
 /**
  * The environment n8n runs in: loopback only, SQLite in the throwaway user folder, nothing phoned

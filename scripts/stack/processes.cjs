@@ -180,14 +180,24 @@ function which(command, hint) {
 	throw new StackError(`${command} is not installed: ${hint}`);
 }
 
-/** Runs a command to completion without blocking the event loop; resolves with its output, rejects on failure. */
+/**
+ * Runs a command to completion without blocking the event loop (Ctrl-C is handled at once); resolves
+ * with its output, rejects on failure. A command still running when this process exits ends with it.
+ */
 function run(command, args, options = {}) {
 	return new Promise((resolve, reject) => {
-		execFile(command, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, timeout: 120000, ...options }, (error, stdout, stderr) => {
+		const child = execFile(command, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, timeout: 120000, ...options }, (error, stdout, stderr) => {
+			runningCommands.delete(child);
 			if (error) reject(new StackError(`${path.basename(command)} ${args.join(' ')} failed: ${error.message}\n${stdout}${stderr}`));
 			else resolve(stdout);
 		});
+		runningCommands.add(child);
 	});
 }
+
+const runningCommands = new Set();
+process.on('exit', () => {
+	for (const child of runningCommands) child.kill('SIGKILL');
+});
 
 module.exports = { StackError, sleep, http, portIsFree, freePort, freePortPair, startProcess, waitUntil, which, run };
