@@ -134,7 +134,8 @@ export interface QueueE2eStackOptions extends E2eStackOptions {
  * packed tarball unpacked as a user installs it (n8n-workflow resolving to n8n's own copy).
  * E2E_VERBOSE=1 streams the stack's steps and every n8n process's log; E2E_N8N_LOG_LEVEL sets n8n's.
  */
-async function startTestStack(options: E2eStackOptions, placement: Pick<StackOptions, 'userFolder' | 'dataDir' | 'queue' | 'n8nPort' | 'proxyBalance'>, folder: string): Promise<Stack & QueueStack> {
+async function startTestStack(options: E2eStackOptions, placement: Pick<StackOptions, 'userFolder' | 'dataDir' | 'queue' | 'n8nPort' | 'proxyBalance'>): Promise<Stack & QueueStack> {
+	const folder = (placement.userFolder ?? placement.dataDir) as string;
 	const verbose = !!process.env.E2E_VERBOSE;
 	const stack = await stackModule.startStack({
 		...placement,
@@ -162,7 +163,7 @@ async function startTestStack(options: E2eStackOptions, placement: Pick<StackOpt
 /** One n8n process (SQLite) and the sandbox, for one test file. */
 export async function startE2eStack(options: E2eStackOptions = {}): Promise<Stack> {
 	const userFolder = mkdtempSync(join(tmpdir(), 'catalystpay-e2e-n8n-'));
-	return await startTestStack(options, { userFolder, n8nPort: await freePortPair() }, userFolder);
+	return await startTestStack(options, { userFolder, n8nPort: await freePortPair() });
 }
 
 /**
@@ -171,7 +172,7 @@ export async function startE2eStack(options: E2eStackOptions = {}): Promise<Stac
  */
 export async function startQueueE2eStack(options: QueueE2eStackOptions = {}): Promise<QueueStack> {
 	const dataDir = mkdtempSync(join(tmpdir(), 'catalystpay-e2e-queue-'));
-	return await startTestStack(options, { dataDir, queue: true, proxyBalance: options.proxyBalance ?? 'signature' }, dataDir);
+	return await startTestStack(options, { dataDir, queue: true, proxyBalance: options.proxyBalance ?? 'signature' });
 }
 
 export interface Execution {

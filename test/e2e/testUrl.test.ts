@@ -4,10 +4,8 @@
  * does) runs there, and the same delivery at the Production URL afterwards still runs, once. Were the
  * memory shared, the production copy would be answered as a repeat and its order lost.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-
 import type { Delivery } from '../../sandbox/src';
+import { sendDeliveryCopy, withWebhooksCaught } from '../helpers/sandbox';
 import { paymentExecutionsFor, payThroughSandbox } from './flow';
 import type { Stack } from './stack';
 import { eventually, executions, nodeOutput, reportRun, startE2eStack, timed } from './stack';
@@ -29,38 +27,11 @@ afterAll(async () => {
 
 /** A paid session's signed delivery, made by the sandbox but caught by a sink, so no copy has reached n8n yet. */
 async function caughtDelivery(): Promise<Delivery> {
-	const sink: Server = createServer((req, res) => {
-		req.resume();
-		req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end('{"received":true}'));
-	});
-	await new Promise<void>((resolve) => sink.listen(0, '127.0.0.1', resolve));
-	const campaign = stack.sandbox.config.campaigns[0];
-	const production = campaign.webhook.url;
-	campaign.webhook.url = `http://127.0.0.1:${(sink.address() as AddressInfo).port}/sink`;
-	try {
-		const token = await payThroughSandbox(stack, PAYS, 'test-url@example.com');
-		await stack.sandbox.webhooks.idle();
-		return [...stack.sandbox.store.deliveries.values()].find((d) => d.session_token === token && d.resend_of === null) as Delivery;
-	} finally {
-		campaign.webhook.url = production;
-		await new Promise((resolve) => sink.close(resolve));
-	}
+	const token = await withWebhooksCaught(stack.sandbox, () => payThroughSandbox(stack, PAYS, 'test-url@example.com'));
+	return [...stack.sandbox.store.deliveries.values()].find((d) => d.session_token === token && d.resend_of === null) as Delivery;
 }
 
-async function send(url: string, delivery: Delivery): Promise<{ status: number; body: any }> {
-	const res = await fetch(url, {
-		method: 'POST',
-		headers: { 'content-type': 'application/json', 'x-catalystpay-event': delivery.event, 'x-catalystpay-signature': delivery.signature },
-		body: delivery.body,
-		signal: AbortSignal.timeout(90_000),
-	});
-	const text = await res.text();
-	try {
-		return { status: res.status, body: JSON.parse(text) };
-	} catch {
-		return { status: res.status, body: text };
-	}
-}
+const send = (url: string, delivery: Delivery) => sendDeliveryCopy(url, delivery, 90_000);
 
 test('a delivery run from the Test URL still runs, once, when it reaches the Production URL', async () => {
 	const delivery = await caughtDelivery();

@@ -1,7 +1,10 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
 import type { ICredentialDataDecryptedObject, INodeParameters } from 'n8n-workflow';
 
 import { CatalystPayApi } from '../../credentials/CatalystPayApi.credentials';
-import type { Sandbox, SandboxConfig } from '../../sandbox/src';
+import type { Delivery, Sandbox, SandboxConfig } from '../../sandbox/src';
 import { DEFAULT_CAMPAIGN_ID, defaultConfig, startSandbox } from '../../sandbox/src';
 
 /** A real sandbox on a free loopback port, with webhook retries short enough for a test. */
@@ -85,4 +88,51 @@ export async function createSessionViaApi(
 	});
 	if (response.status !== 201) throw new Error(`The sandbox refused to create a session: ${response.status} ${await response.text()}`);
 	return (await response.json()) as { session_token: string; payment_url: string };
+}
+
+/**
+ * Runs `pay` with the sandbox's webhooks delivered to a sink that answers 200 rather than to n8n, and
+ * waits until they have settled: the signed deliveries exist, and no copy of them has reached n8n yet.
+ */
+export async function withWebhooksCaught<T>(sandbox: Sandbox, pay: () => Promise<T>): Promise<T> {
+	const sink = createServer((req, res) => {
+		req.resume();
+		req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end('{"received":true}'));
+	});
+	await new Promise<void>((resolve) => sink.listen(0, '127.0.0.1', resolve));
+	const campaign = sandbox.config.campaigns[0];
+	const target = campaign.webhook.url;
+	campaign.webhook.url = `http://127.0.0.1:${(sink.address() as AddressInfo).port}/sink`;
+	try {
+		const made = await pay();
+		await sandbox.webhooks.idle();
+		return made;
+	} finally {
+		campaign.webhook.url = target;
+		await new Promise((resolve) => sink.close(resolve));
+	}
+}
+
+/** Sends a copy of a delivery (the same bytes and headers the sandbox sent) to a URL; its answer, the body parsed when it is JSON. */
+export async function sendDeliveryCopy(url: string, delivery: Delivery, timeoutMs = 150_000): Promise<{ status: number; body: any; headers: Headers }> {
+	const res = await fetch(url, {
+		method: 'POST',
+		headers: {
+			'content-type': 'application/json',
+			'user-agent': 'CatalystPay-Sandbox-Webhooks/1.0',
+			'x-catalystpay-event': delivery.event,
+			'x-catalystpay-signature': delivery.signature,
+			'x-catalystpay-delivery': delivery.id,
+		},
+		body: delivery.body,
+		signal: AbortSignal.timeout(timeoutMs),
+	});
+	const text = await res.text();
+	let body: any = text;
+	try {
+		body = JSON.parse(text);
+	} catch {
+		// not JSON
+	}
+	return { status: res.status, body, headers: res.headers };
 }
